@@ -1,0 +1,214 @@
+#include "capture.h"
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct capture {
+    pcap_t **handles;
+    size_t nhandles;
+    const char *const *names;
+    bool live;
+    volatile sig_atomic_t stop;
+    pcap_t *volatile current;
+    uint64_t packets;
+    capture_fn fn;
+    void *ctx;
+    int linktype;
+};
+
+static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, size_t errlen,
+                        const char *name)
+{
+    struct bpf_program prog;
+    if (!filter || !*filter)
+        return 0;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        snprintf(err, errlen, "bad filter '%s': %s", filter, pcap_geterr(p));
+        return -1;
+    }
+    int rc = pcap_setfilter(p, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot set filter: %s", live ? "interface" : name,
+                 pcap_geterr(p));
+        return -1;
+    }
+    return 0;
+}
+
+static pcap_t *open_file(const char *name, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p;
+    if (strcmp(name, "-") == 0)
+        p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    else
+        p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (!p) {
+        /* libpcap's text already names the file for missing files; keep one line. */
+        char *nl = strchr(ebuf, '\n');
+        if (nl)
+            *nl = '\0';
+        snprintf(err, errlen, "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name, ebuf);
+    }
+    return p;
+}
+
+static pcap_t *open_live(const char *iface, int snaplen, enum capture_status *status, char *err,
+                         size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(iface, ebuf);
+    if (!p) {
+        *status = CAPTURE_ERR_OPEN;
+        snprintf(err, errlen, "%s: %s", iface, ebuf);
+        return NULL;
+    }
+    pcap_set_snaplen(p, snaplen > 0 ? snaplen : 262144);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, 200);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, 32 * 1024 * 1024);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        *status = CAPTURE_ERR_OPEN;
+        if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+            snprintf(err, errlen, "%s: no such interface", iface);
+        else if (rc == PCAP_ERROR_PERM_DENIED)
+            snprintf(err, errlen, "%s: permission denied (capturing needs root or CAP_NET_RAW)",
+                     iface);
+        else
+            snprintf(err, errlen, "%s: %s", iface, pcap_geterr(p));
+        pcap_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct capture *capture_open(const struct capture_options *opt, enum capture_status *status,
+                             char *err, size_t errlen)
+{
+    struct capture *c = calloc(1, sizeof *c);
+    size_t n = opt->iface ? 1 : opt->nfiles;
+    *status = CAPTURE_ERR_OPEN;
+    if (!c || n == 0) {
+        snprintf(err, errlen, "no capture source");
+        free(c);
+        return NULL;
+    }
+    c->handles = calloc(n, sizeof *c->handles);
+    if (!c->handles) {
+        snprintf(err, errlen, "out of memory");
+        free(c);
+        return NULL;
+    }
+    c->live = opt->iface != NULL;
+    c->names = opt->files;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = c->live ? opt->iface : opt->files[i];
+        pcap_t *p = c->live ? open_live(name, opt->snaplen, status, err, errlen)
+                            : open_file(name, err, errlen);
+        if (!p) {
+            *status = CAPTURE_ERR_OPEN;
+            capture_close(c);
+            return NULL;
+        }
+        c->handles[c->nhandles++] = p;
+        int lt = pcap_datalink(p);
+        if (opt->linktype_ok && !opt->linktype_ok(lt)) {
+            const char *dlt = pcap_datalink_val_to_name(lt);
+            snprintf(err, errlen, "%s: unsupported link type %d (%s)", name, lt,
+                     dlt ? dlt : "unknown");
+            *status = CAPTURE_ERR_LINKTYPE;
+            capture_close(c);
+            return NULL;
+        }
+        if (apply_filter(p, opt->filter, c->live, err, errlen, name) < 0 &&
+            (!opt->fallback_filter ||
+             apply_filter(p, opt->fallback_filter, c->live, err, errlen, name) < 0) &&
+            !opt->allow_unfiltered) {
+            *status = CAPTURE_ERR_FILTER;
+            capture_close(c);
+            return NULL;
+        }
+    }
+    *status = CAPTURE_OK;
+    return c;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct capture *c = (struct capture *)user;
+    struct capture_packet pkt = {
+        .ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+        .caplen = h->caplen,
+        .wirelen = h->len,
+        .linktype = c->linktype,
+        .data = bytes,
+    };
+    if (h->ts.tv_sec < 0)
+        pkt.ts_us = 0;
+    c->packets++;
+    c->fn(c->ctx, &pkt);
+}
+
+enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err,
+                                size_t errlen)
+{
+    c->fn = fn;
+    c->ctx = ctx;
+    for (size_t i = 0; i < c->nhandles && !c->stop; i++) {
+        pcap_t *p = c->handles[i];
+        c->current = p;
+        c->linktype = pcap_datalink(p);
+        for (;;) {
+            int rc = pcap_dispatch(p, c->live ? -1 : 4096, on_packet, (u_char *)c);
+            if (c->stop || rc == PCAP_ERROR_BREAK)
+                break;
+            if (rc == PCAP_ERROR) {
+                const char *name = c->live ? "interface" : c->names[i];
+                snprintf(err, errlen, "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name,
+                         pcap_geterr(p));
+                c->current = NULL;
+                return CAPTURE_ERR_READ;
+            }
+            if (rc == 0 && !c->live)
+                break; /* end of file */
+        }
+        c->current = NULL;
+    }
+    return CAPTURE_OK;
+}
+
+void capture_stop(struct capture *c)
+{
+    c->stop = 1;
+    pcap_t *p = c->current;
+    if (p)
+        pcap_breakloop(p);
+}
+
+void capture_get_stats(struct capture *c, struct capture_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->packets = c->packets;
+    st->live = c->live;
+    if (c->live && c->nhandles) {
+        struct pcap_stat ps;
+        if (pcap_stats(c->handles[0], &ps) == 0)
+            st->kernel_drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+    }
+}
+
+void capture_close(struct capture *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nhandles; i++)
+        pcap_close(c->handles[i]);
+    free(c->handles);
+    free(c);
+}

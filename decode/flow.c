@@ -1,0 +1,394 @@
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOW_CHUNK 1024u
+#define NIL UINT32_MAX
+
+enum { LIST_NONE, LIST_ACTIVE, LIST_CLOSING };
+
+struct flow_entry {
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    uint8_t family;
+    uint8_t list;
+    uint8_t creator; /* canonical slot of the endpoint that created the flow */
+    uint32_t id;
+    uint32_t hash;
+    uint32_t prev, next; /* list links; next is also the free-list link */
+    uint64_t last_us;    /* last packet, or closing time on the closing list */
+    /* user area follows, aligned */
+};
+
+struct flow_list {
+    uint32_t head, tail;
+};
+
+struct flow_table {
+    uint32_t *index; /* entry id + 1; 0 is empty */
+    uint32_t index_mask;
+    uint8_t **chunks;
+    uint32_t nchunks, allocated;
+    uint32_t free_head;
+    uint32_t active, max;
+    size_t entry_size, user_off;
+    uint64_t idle_us, linger_us, seed;
+    struct flow_list lists[3];
+    flow_close_fn close;
+    void *close_ctx;
+    struct flow_stats stats;
+};
+
+static size_t align16(size_t n)
+{
+    return (n + 15u) & ~(size_t)15u;
+}
+
+size_t flow_entry_size(size_t user_size)
+{
+    return align16(sizeof(struct flow_entry)) + align16(user_size);
+}
+
+static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t id)
+{
+    return (struct flow_entry *)(ft->chunks[id / FLOW_CHUNK] +
+                                 (size_t)(id % FLOW_CHUNK) * ft->entry_size);
+}
+
+static void *user_of(const struct flow_table *ft, struct flow_entry *e)
+{
+    return (uint8_t *)e + ft->user_off;
+}
+
+static struct flow_entry *entry_of_user(const struct flow_table *ft, const void *user)
+{
+    return (struct flow_entry *)((uint8_t *)(uintptr_t)user - ft->user_off);
+}
+
+/* A keyed 64-bit mix over the canonical key; cheap and good enough for open
+ * addressing, seeded so that crafted collisions need the seed. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static uint32_t key_hash(uint64_t seed, const uint8_t a[2][16], const uint16_t port[2],
+                         uint8_t family)
+{
+    uint64_t h = seed ^ family;
+    h = mix64(h ^ load64(a[0]));
+    h = mix64(h ^ load64(a[0] + 8));
+    h = mix64(h ^ load64(a[1]));
+    h = mix64(h ^ load64(a[1] + 8));
+    h = mix64(h ^ ((uint64_t)port[0] << 16 | port[1]));
+    return (uint32_t)h;
+}
+
+/* Canonical order: endpoint with the smaller (address, port) first. */
+static int canon(const struct flow_tuple *t, uint8_t a[2][16], uint16_t port[2])
+{
+    int c = memcmp(t->src, t->dst, 16);
+    int swap = c > 0 || (c == 0 && t->sport > t->dport);
+    memcpy(a[swap], t->src, 16);
+    memcpy(a[!swap], t->dst, 16);
+    port[swap] = t->sport;
+    port[!swap] = t->dport;
+    return swap;
+}
+
+static void list_unlink(struct flow_table *ft, struct flow_entry *e, uint32_t id)
+{
+    (void)id;
+    struct flow_list *l = &ft->lists[e->list];
+    if (e->prev != NIL)
+        entry_at(ft, e->prev)->next = e->next;
+    else
+        l->head = e->next;
+    if (e->next != NIL)
+        entry_at(ft, e->next)->prev = e->prev;
+    else
+        l->tail = e->prev;
+    e->list = LIST_NONE;
+}
+
+static void list_append(struct flow_table *ft, struct flow_entry *e, uint32_t id, uint8_t which)
+{
+    struct flow_list *l = &ft->lists[which];
+    e->list = which;
+    e->next = NIL;
+    e->prev = l->tail;
+    if (l->tail != NIL)
+        entry_at(ft, l->tail)->next = id;
+    else
+        l->head = id;
+    l->tail = id;
+}
+
+struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows,
+                                     uint64_t idle_timeout_us, uint64_t linger_us,
+                                     uint64_t seed, flow_close_fn close, void *close_ctx)
+{
+    struct flow_table *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return NULL;
+    if (max_flows < 16)
+        max_flows = 16;
+    ft->max = max_flows;
+    ft->entry_size = flow_entry_size(user_size);
+    ft->user_off = align16(sizeof(struct flow_entry));
+    ft->idle_us = idle_timeout_us;
+    ft->linger_us = linger_us;
+    ft->seed = mix64(seed ^ 0x9e3779b97f4a7c15ull);
+    ft->close = close;
+    ft->close_ctx = close_ctx;
+    ft->free_head = NIL;
+    for (int i = 0; i < 3; i++)
+        ft->lists[i].head = ft->lists[i].tail = NIL;
+    ft->index_mask = 1024u - 1u;
+    ft->index = calloc(1024u, sizeof *ft->index);
+    ft->nchunks = (max_flows + FLOW_CHUNK - 1u) / FLOW_CHUNK;
+    ft->chunks = calloc(ft->nchunks, sizeof *ft->chunks);
+    if (!ft->index || !ft->chunks) {
+        free(ft->index);
+        free(ft->chunks);
+        free(ft);
+        return NULL;
+    }
+    return ft;
+}
+
+static bool index_grow(struct flow_table *ft)
+{
+    uint32_t ncap = (ft->index_mask + 1u) * 2u;
+    uint32_t *nidx = calloc(ncap, sizeof *nidx);
+    if (!nidx)
+        return false;
+    for (uint32_t i = 0; i <= ft->index_mask; i++) {
+        uint32_t v = ft->index[i];
+        if (!v)
+            continue;
+        uint32_t pos = entry_at(ft, v - 1u)->hash & (ncap - 1u);
+        while (nidx[pos])
+            pos = (pos + 1u) & (ncap - 1u);
+        nidx[pos] = v;
+    }
+    free(ft->index);
+    ft->index = nidx;
+    ft->index_mask = ncap - 1u;
+    return true;
+}
+
+/* Linear probing with backward-shift deletion: no tombstones. */
+static void index_remove(struct flow_table *ft, uint32_t id, uint32_t hash)
+{
+    uint32_t mask = ft->index_mask;
+    uint32_t pos = hash & mask;
+    while (ft->index[pos] != id + 1u)
+        pos = (pos + 1u) & mask;
+    for (;;) {
+        ft->index[pos] = 0;
+        uint32_t next = pos;
+        for (;;) {
+            next = (next + 1u) & mask;
+            uint32_t v = ft->index[next];
+            if (!v)
+                return;
+            uint32_t home = entry_at(ft, v - 1u)->hash & mask;
+            /* Move v back if its home is not in (pos, next]. */
+            if (((next - home) & mask) >= ((next - pos) & mask)) {
+                ft->index[pos] = v;
+                pos = next;
+                break;
+            }
+        }
+    }
+}
+
+static void entry_release(struct flow_table *ft, struct flow_entry *e, uint32_t id,
+                          enum flow_close_reason why)
+{
+    if (e->list != LIST_NONE)
+        list_unlink(ft, e, id);
+    index_remove(ft, id, e->hash);
+    ft->active--;
+    ft->stats.closed++;
+    if (why == FLOW_CLOSE_EVICTED)
+        ft->stats.evicted++;
+    else if (why == FLOW_CLOSE_IDLE)
+        ft->stats.expired++;
+    if (ft->close)
+        ft->close(ft->close_ctx, user_of(ft, e), why);
+    e->next = ft->free_head;
+    ft->free_head = id;
+}
+
+static uint32_t entry_alloc(struct flow_table *ft)
+{
+    if (ft->free_head != NIL) {
+        uint32_t id = ft->free_head;
+        ft->free_head = entry_at(ft, id)->next;
+        return id;
+    }
+    if (ft->allocated >= ft->max)
+        return NIL;
+    uint32_t c = ft->allocated / FLOW_CHUNK;
+    if (!ft->chunks[c]) {
+        uint32_t n = ft->max - c * FLOW_CHUNK;
+        if (n > FLOW_CHUNK)
+            n = FLOW_CHUNK;
+        ft->chunks[c] = malloc((size_t)n * ft->entry_size);
+        if (!ft->chunks[c])
+            return NIL;
+    }
+    return ft->allocated++;
+}
+
+void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t now_us, int *dir,
+                  bool *created)
+{
+    uint8_t a[2][16];
+    uint16_t port[2];
+    int swap = canon(t, a, port);
+    uint32_t hash = key_hash(ft->seed, (const uint8_t(*)[16])a, port, t->family);
+    uint32_t pos = hash & ft->index_mask;
+    *created = false;
+
+    for (uint32_t v; (v = ft->index[pos]) != 0; pos = (pos + 1u) & ft->index_mask) {
+        struct flow_entry *e = entry_at(ft, v - 1u);
+        if (e->hash != hash || e->family != t->family || e->port[0] != port[0] ||
+            e->port[1] != port[1] || memcmp(e->addr, a, sizeof a) != 0)
+            continue;
+        *dir = swap != e->creator;
+        if (e->list == LIST_ACTIVE) {
+            e->last_us = now_us > e->last_us ? now_us : e->last_us;
+            if (ft->lists[LIST_ACTIVE].tail != v - 1u) {
+                list_unlink(ft, e, v - 1u);
+                list_append(ft, e, v - 1u, LIST_ACTIVE);
+            }
+        }
+        return user_of(ft, e);
+    }
+
+    if (ft->active >= ft->max) {
+        uint32_t victim = ft->lists[LIST_CLOSING].head;
+        if (victim == NIL)
+            victim = ft->lists[LIST_ACTIVE].head;
+        if (victim == NIL)
+            return NULL;
+        entry_release(ft, entry_at(ft, victim), victim, FLOW_CLOSE_EVICTED);
+    }
+    if ((ft->active + 1u) * 2u > ft->index_mask + 1u && !index_grow(ft))
+        return NULL;
+    uint32_t id = entry_alloc(ft);
+    if (id == NIL)
+        return NULL;
+    struct flow_entry *e = entry_at(ft, id);
+    memset(e, 0, ft->entry_size);
+    memcpy(e->addr, a, sizeof a);
+    e->port[0] = port[0];
+    e->port[1] = port[1];
+    e->family = t->family;
+    e->hash = hash;
+    e->id = id;
+    e->creator = (uint8_t)swap;
+    e->last_us = now_us;
+    list_append(ft, e, id, LIST_ACTIVE);
+    pos = hash & ft->index_mask;
+    while (ft->index[pos])
+        pos = (pos + 1u) & ft->index_mask;
+    ft->index[pos] = id + 1u;
+    ft->active++;
+    ft->stats.created++;
+    if (ft->active > ft->stats.max_active)
+        ft->stats.max_active = ft->active;
+    *dir = 0;
+    *created = true;
+    return user_of(ft, e);
+}
+
+void flow_endpoint(const struct flow_table *ft, const void *user, int i, uint8_t addr[16],
+                   uint16_t *port, uint8_t *family)
+{
+    const struct flow_entry *e = entry_of_user(ft, user);
+    int slot = i == 0 ? e->creator : !e->creator;
+    memcpy(addr, e->addr[slot], 16);
+    *port = e->port[slot];
+    *family = e->family;
+}
+
+void flow_mark_closing(struct flow_table *ft, void *user, uint64_t now_us)
+{
+    struct flow_entry *e = entry_of_user(ft, user);
+    if (e->list == LIST_CLOSING)
+        return;
+    list_unlink(ft, e, e->id);
+    e->last_us = now_us;
+    list_append(ft, e, e->id, LIST_CLOSING);
+}
+
+void flow_close_now(struct flow_table *ft, void *user, enum flow_close_reason why)
+{
+    struct flow_entry *e = entry_of_user(ft, user);
+    entry_release(ft, e, e->id, why);
+}
+
+void flow_expire(struct flow_table *ft, uint64_t now_us)
+{
+    uint32_t id;
+    while ((id = ft->lists[LIST_CLOSING].head) != NIL) {
+        struct flow_entry *e = entry_at(ft, id);
+        if (now_us < e->last_us + ft->linger_us)
+            break;
+        entry_release(ft, e, id, FLOW_CLOSE_FINISHED);
+    }
+    while ((id = ft->lists[LIST_ACTIVE].head) != NIL) {
+        struct flow_entry *e = entry_at(ft, id);
+        if (now_us < e->last_us + ft->idle_us)
+            break;
+        entry_release(ft, e, id, FLOW_CLOSE_IDLE);
+    }
+}
+
+void flow_close_all(struct flow_table *ft)
+{
+    uint32_t id;
+    while ((id = ft->lists[LIST_CLOSING].head) != NIL)
+        entry_release(ft, entry_at(ft, id), id, FLOW_CLOSE_FINISHED);
+    while ((id = ft->lists[LIST_ACTIVE].head) != NIL)
+        entry_release(ft, entry_at(ft, id), id, FLOW_CLOSE_END);
+}
+
+void flow_table_destroy(struct flow_table *ft)
+{
+    if (!ft)
+        return;
+    flow_close_all(ft);
+    for (uint32_t c = 0; c < ft->nchunks; c++)
+        free(ft->chunks[c]);
+    free(ft->chunks);
+    free(ft->index);
+    free(ft);
+}
+
+uint32_t flow_table_active(const struct flow_table *ft)
+{
+    return ft->active;
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft)
+{
+    return &ft->stats;
+}

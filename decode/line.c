@@ -1,0 +1,79 @@
+#include "line.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+
+static void keep(struct line_buf *lb, const uint8_t *p, size_t n)
+{
+    if (lb->len >= LIMIT_SMTP_LINE) {
+        if (n)
+            lb->overlong = true;
+        return;
+    }
+    if (!lb->buf) {
+        lb->buf = malloc(LIMIT_SMTP_LINE);
+        if (!lb->buf) {
+            lb->overlong = true;
+            return;
+        }
+    }
+    size_t room = LIMIT_SMTP_LINE - lb->len;
+    if (n > room) {
+        n = room;
+        lb->overlong = true;
+    }
+    memcpy(lb->buf + lb->len, p, n);
+    lb->len += (uint32_t)n;
+}
+
+size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_view *out, bool *got)
+{
+    const uint8_t *lf = memchr(p, '\n', n);
+    if (!lf) {
+        keep(lb, p, n);
+        *got = false;
+        return n;
+    }
+    size_t used = (size_t)(lf - p) + 1u;
+    size_t body = used - 1u;
+    *got = true;
+    if (lb->len == 0 && !lb->overlong) {
+        if (body > 0 && p[body - 1] == '\r')
+            body--;
+        out->p = p;
+        out->len = body < LIMIT_SMTP_LINE ? body : LIMIT_SMTP_LINE;
+        out->truncated = body > LIMIT_SMTP_LINE;
+        return used;
+    }
+    keep(lb, p, body);
+    size_t len = lb->len;
+    if (len > 0 && lb->buf && lb->buf[len - 1] == '\r' && !lb->overlong)
+        len--;
+    out->p = lb->buf;
+    out->len = lb->buf ? len : 0;
+    out->truncated = lb->overlong;
+    lb->len = 0;
+    lb->overlong = false;
+    return used;
+}
+
+bool line_at_start(const struct line_buf *lb)
+{
+    return lb->len == 0 && !lb->overlong;
+}
+
+void line_reset(struct line_buf *lb)
+{
+    lb->len = 0;
+    lb->overlong = false;
+}
+
+void line_free(struct line_buf *lb)
+{
+    free(lb->buf);
+    lb->buf = NULL;
+    lb->len = 0;
+    lb->overlong = false;
+}

@@ -1,0 +1,297 @@
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "ip.h"
+#include "limits.h"
+#include "link.h"
+#include "reasm.h"
+#include "tcp.h"
+
+/* Per-flow state kept in the flow table's user area. Directions are the flow
+ * table's: 0 is the endpoint that sent the first packet. */
+struct conn {
+    struct reasm_conn rc;
+    struct session *sess;
+    uint64_t first_us, last_us;
+    uint64_t packets[2], bytes[2];
+    uint8_t client; /* direction of the client */
+    bool syn[2], fin[2], rst;
+    bool closing;
+};
+
+struct pipeline {
+    struct pipeline_config cfg;
+    struct flow_table *flows;
+    struct reasm_global reasm;
+    struct pipeline_stats stats;
+    pipeline_sink sink;
+    void *sink_ctx;
+    uint64_t now_us;
+};
+
+struct delivery {
+    struct pipeline *pl;
+    struct conn *c;
+};
+
+static bool port_in(const uint16_t *ports, size_t n, uint16_t port)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ports[i] == port)
+            return true;
+    return false;
+}
+
+static int side_of(const struct conn *c, int dir)
+{
+    return dir == c->client ? SESSION_CLIENT : SESSION_SERVER;
+}
+
+static bool ensure_session(struct pipeline *pl, struct conn *c)
+{
+    if (c->sess)
+        return true;
+    uint8_t caddr[16], saddr[16], family;
+    struct session_start st = {0};
+    flow_endpoint(pl->flows, c, c->client, caddr, &st.client_port, &family);
+    flow_endpoint(pl->flows, c, !c->client, saddr, &st.server_port, &family);
+    st.start_us = c->first_us;
+    st.family = family;
+    st.client = caddr;
+    st.server = saddr;
+    st.syn_seen = c->syn[c->client];
+    st.implicit_port = port_in(pl->cfg.implicit_ports, pl->cfg.nimplicit_ports, st.server_port);
+    c->sess = session_new(&st);
+    if (!c->sess)
+        pl->stats.session_alloc_failures++;
+    return c->sess != NULL;
+}
+
+static void on_data(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct delivery *d = ctx;
+    bool stop = false;
+    if (!ensure_session(d->pl, d->c)) {
+        reasm_stop(&d->c->rc, &d->pl->reasm, 0);
+        reasm_stop(&d->c->rc, &d->pl->reasm, 1);
+        return;
+    }
+    session_data(d->c->sess, side_of(d->c, dir), p, n, &stop);
+    if (stop) {
+        reasm_stop(&d->c->rc, &d->pl->reasm, 0);
+        reasm_stop(&d->c->rc, &d->pl->reasm, 1);
+    }
+}
+
+static void on_gap(void *ctx, int dir, uint64_t n)
+{
+    struct delivery *d = ctx;
+    if (ensure_session(d->pl, d->c))
+        session_gap(d->c->sess, side_of(d->c, dir), n);
+}
+
+static const struct reasm_sink sink_fns = {on_data, on_gap};
+
+static enum session_end end_of(enum flow_close_reason why)
+{
+    switch (why) {
+    case FLOW_CLOSE_IDLE:
+        return SESSION_END_IDLE;
+    case FLOW_CLOSE_EVICTED:
+        return SESSION_END_EVICTED;
+    case FLOW_CLOSE_END:
+        return SESSION_END_CAPTURE_END;
+    default:
+        return SESSION_END_CLOSED;
+    }
+}
+
+static void on_close(void *ctx, void *user, enum flow_close_reason why)
+{
+    struct pipeline *pl = ctx;
+    struct conn *c = user;
+    struct delivery d = {pl, c};
+    reasm_flush(&c->rc, &pl->reasm, &sink_fns, &d);
+    reasm_release(&c->rc, &pl->reasm);
+    for (int i = 0; i < 2; i++) {
+        pl->stats.gaps += c->rc.dir[i].gaps;
+        pl->stats.gap_bytes += c->rc.dir[i].gap_bytes;
+    }
+    if (!c->sess) {
+        pl->stats.flows_without_payload++;
+        return;
+    }
+    struct session_record rec;
+    uint64_t packets[2] = {c->packets[c->client], c->packets[!c->client]};
+    uint64_t bytes[2] = {c->bytes[c->client], c->bytes[!c->client]};
+    bool smtp_port = false;
+    bool recognised = session_recognised(c->sess);
+    session_finish(c->sess, packets, bytes, c->last_us, end_of(why), &rec);
+    c->sess = NULL;
+    smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
+    if (!smtp_port && !recognised) {
+        pl->stats.flows_not_smtp++;
+        return;
+    }
+    pl->stats.sessions++;
+    pl->sink(pl->sink_ctx, &rec);
+}
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink sink, void *ctx)
+{
+    struct pipeline *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    pl->cfg = *cfg;
+    pl->sink = sink;
+    pl->sink_ctx = ctx;
+    pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
+                                  LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
+    if (!pl->flows) {
+        free(pl);
+        return NULL;
+    }
+    return pl;
+}
+
+/* Which direction is the client, for a flow first seen with this packet. */
+static uint8_t guess_client(const struct pipeline *pl, const struct tcp_seg *t)
+{
+    if ((t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+        return 0;
+    if ((t->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+        return 1;
+    bool d = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, t->dport);
+    bool s = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, t->sport);
+    if (d != s)
+        return d ? 0 : 1;
+    return t->sport >= t->dport ? 0 : 1; /* the lower port serves */
+}
+
+static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const struct tcp_seg *t,
+                       uint64_t ts)
+{
+    struct flow_tuple tu;
+    tu.family = ip->family;
+    memcpy(tu.src, ip->src, 16);
+    memcpy(tu.dst, ip->dst, 16);
+    tu.sport = t->sport;
+    tu.dport = t->dport;
+
+    int dir;
+    bool created;
+    struct conn *c = flow_lookup(pl->flows, &tu, ts, &dir, &created);
+    if (c && !created && (c->closing || c->rst) && (t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+        !c->syn[dir]) {
+        flow_close_now(pl->flows, c, FLOW_CLOSE_REUSED); /* a new connection, same ports */
+        c = flow_lookup(pl->flows, &tu, ts, &dir, &created);
+    }
+    if (!c)
+        return;
+    if (created) {
+        c->first_us = ts;
+        c->client = guess_client(pl, t);
+        pl->stats.flows++;
+    }
+    if ((t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !c->sess && !c->syn[0] && !c->syn[1])
+        c->client = (uint8_t)dir;
+    c->last_us = ts;
+    c->packets[dir]++;
+    c->bytes[dir] += t->payload_len;
+
+    uint32_t caplen = (uint32_t)cur_left(&t->payload);
+    if (caplen < t->payload_len)
+        pl->stats.truncated++;
+    if (t->flags & TCP_SYN)
+        c->syn[dir] = true;
+    if (t->flags & TCP_RST)
+        c->rst = true;
+
+    struct reasm_in in = {
+        .seq = t->seq,
+        .data = cur_ptr(&t->payload),
+        .caplen = caplen,
+        .len = t->payload_len,
+        .syn = (t->flags & TCP_SYN) != 0,
+        .fin = (t->flags & TCP_FIN) != 0,
+    };
+    struct delivery d = {pl, c};
+    if (!(t->flags & TCP_RST) || t->payload_len > 0)
+        reasm_segment(&c->rc, &pl->reasm, dir, &in, &sink_fns, &d);
+
+    if (!c->closing && (c->rst || (c->rc.dir[0].finished && c->rc.dir[1].finished))) {
+        c->closing = true;
+        flow_mark_closing(pl->flows, c, ts);
+    }
+}
+
+void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
+{
+    struct pipeline_stats *st = &pl->stats;
+    st->packets++;
+    st->bytes += pkt->wirelen;
+    uint64_t ts = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
+    pl->now_us = ts;
+    flow_expire(pl->flows, ts);
+
+    struct link_out lo;
+    uint32_t caplen = pkt->caplen < pkt->wirelen ? pkt->caplen : pkt->wirelen;
+    int rc = link_decode(pkt->linktype, cur_make(pkt->data, caplen), &lo);
+    if (rc) {
+        st->decode_errors[rc]++;
+        return;
+    }
+    if (lo.ethertype != LINK_ETHERTYPE_IPV4 && lo.ethertype != LINK_ETHERTYPE_IPV6) {
+        st->non_ip++;
+        return;
+    }
+    struct ip_info ip;
+    rc = ip_decode(lo.ethertype, lo.net, &ip);
+    if (rc) {
+        st->decode_errors[rc]++;
+        return;
+    }
+    if (ip.fragment) {
+        st->fragments++;
+        return;
+    }
+    if (ip.proto != IP_PROTO_TCP) {
+        st->non_tcp++;
+        return;
+    }
+    struct tcp_seg t;
+    rc = tcp_decode(ip.l4, ip.l4_wire_len, &t);
+    if (rc) {
+        st->decode_errors[rc]++;
+        return;
+    }
+    tcp_packet(pl, &ip, &t, ts);
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+    flow_close_all(pl->flows);
+}
+
+const struct pipeline_stats *pipeline_stats(struct pipeline *pl)
+{
+    const struct flow_stats *fs = flow_table_stats(pl->flows);
+    pl->stats.evicted = fs->evicted;
+    pl->stats.expired = fs->expired;
+    pl->stats.overlap_conflicts = pl->reasm.conflicts;
+    pl->stats.held_peak = pl->reasm.held_peak;
+    pl->stats.held_cap_hits = pl->reasm.held_cap_hits;
+    pl->stats.out_of_window = pl->reasm.out_of_window;
+    return &pl->stats;
+}
+
+void pipeline_free(struct pipeline *pl)
+{
+    if (!pl)
+        return;
+    flow_table_destroy(pl->flows);
+    free(pl);
+}

@@ -1,0 +1,56 @@
+/* The decoding pipeline without I/O: packet -> link -> IP -> TCP -> flow ->
+ * reassembly -> session -> finished session records, handed to a sink. Golden
+ * tests and the whole-pipeline fuzzer drive this, not main.c. */
+#ifndef SMTPTLS_PIPELINE_H
+#define SMTPTLS_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "session.h"
+
+/* One captured packet; bytes are borrowed for the call. */
+struct packet {
+    uint64_t ts_us;
+    uint32_t caplen, wirelen;
+    int linktype; /* pcap_datalink() value */
+    const uint8_t *data;
+};
+
+struct pipeline_config {
+    uint32_t max_flows;
+    uint64_t idle_timeout_us;
+    uint64_t hash_seed;
+    /* TCP ports whose flows are SMTP sessions whatever they carry; flows on
+     * other ports count only once SMTP or TLS shows up. */
+    const uint16_t *smtp_ports;
+    size_t nsmtp_ports;
+    const uint16_t *implicit_ports; /* implicit TLS (465) */
+    size_t nimplicit_ports;
+};
+
+struct pipeline_stats {
+    uint64_t packets, bytes;
+    uint64_t non_ip, non_tcp, fragments;
+    uint64_t decode_errors[ANOMALY_COUNT];
+    uint64_t truncated; /* packets whose payload the snapshot length cut */
+    uint64_t flows, flows_without_payload, flows_not_smtp, sessions;
+    uint64_t evicted, expired;
+    uint64_t gaps, gap_bytes, overlap_conflicts, held_peak, held_cap_hits, out_of_window;
+    uint64_t session_alloc_failures;
+};
+
+typedef void (*pipeline_sink)(void *ctx, const struct session_record *rec);
+
+struct pipeline;
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink sink, void *ctx);
+void pipeline_packet(struct pipeline *pl, const struct packet *pkt);
+/* End of input: close every flow, emitting its record. */
+void pipeline_finish(struct pipeline *pl);
+const struct pipeline_stats *pipeline_stats(struct pipeline *pl);
+void pipeline_free(struct pipeline *pl);
+
+#endif

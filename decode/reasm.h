@@ -1,0 +1,67 @@
+/* TCP stream reassembly, per connection (two directions). Delivers each
+ * direction's bytes once and in order to a sink: data, or a gap of N bytes
+ * the capture did not hold. In-order segments are delivered straight from the
+ * packet (no copy); out-of-order ones are copied and held under caps.
+ * Overlaps: the first copy of a byte wins; a later copy that differs is
+ * counted as a conflict. The reassembler knows nothing of SMTP or TLS. */
+#ifndef SMTPTLS_REASM_H
+#define SMTPTLS_REASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct reasm_seg;
+
+struct reasm_dir {
+    struct reasm_seg *held; /* sorted by sequence, non-overlapping */
+    uint32_t next_seq;      /* next byte to deliver */
+    uint32_t fin_seq;
+    uint32_t held_bytes;
+    uint16_t held_segs;
+    uint16_t wait_packets; /* packets seen while the first hole stays open */
+    uint8_t started : 1, syn_seen : 1, fin_seen : 1, finished : 1, stopped : 1;
+    uint64_t delivered; /* bytes delivered, gaps included */
+    uint32_t gaps;
+    uint64_t gap_bytes;
+    uint32_t conflicts;
+    uint32_t retransmitted; /* segments whose bytes were all delivered before */
+};
+
+struct reasm_conn {
+    struct reasm_dir dir[2];
+};
+
+/* Global accounting over all connections. */
+struct reasm_global {
+    uint64_t held_bytes, held_peak;
+    uint64_t gaps, gap_bytes, conflicts, out_of_window, held_cap_hits;
+};
+
+struct reasm_sink {
+    /* p is valid for the call only. */
+    void (*data)(void *ctx, int dir, const uint8_t *p, size_t n);
+    void (*gap)(void *ctx, int dir, uint64_t n);
+};
+
+/* One segment as decoded from a packet. */
+struct reasm_in {
+    uint32_t seq;
+    const uint8_t *data; /* captured payload */
+    uint32_t caplen;     /* captured payload bytes */
+    uint32_t len;        /* payload bytes on the wire (>= caplen) */
+    bool syn, fin;
+};
+
+void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
+                   const struct reasm_in *in, const struct reasm_sink *sink, void *ctx);
+/* Deliver everything held, declaring the holes gaps (end of connection). */
+void reasm_flush(struct reasm_conn *rc, struct reasm_global *g, const struct reasm_sink *sink,
+                 void *ctx);
+/* The consumer wants no more bytes of this direction: drop what is held and
+ * only follow sequence numbers from now on. */
+void reasm_stop(struct reasm_conn *rc, struct reasm_global *g, int dir);
+/* Free held segments. */
+void reasm_release(struct reasm_conn *rc, struct reasm_global *g);
+
+#endif

@@ -1,0 +1,112 @@
+/* One SMTP session: the application layer of one TCP connection. It takes the
+ * reassembled bytes of each side, runs them through the SMTP decoder and,
+ * from STARTTLS on or from byte 0, the TLS decoder, and fills a fixed-size
+ * session record from their events. At the end it decides the single mode
+ * the session lands in. */
+#ifndef SMTPTLS_SESSION_H
+#define SMTPTLS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "limits.h"
+
+#define SESSION_CLIENT 0
+#define SESSION_SERVER 1
+
+enum session_mode {
+    SESSION_UNKNOWN,
+    SESSION_PLAINTEXT,
+    SESSION_STARTTLS,
+    SESSION_IMPLICIT_TLS,
+    SESSION_STARTTLS_FAILED,
+    SESSION_IMPLICIT_TLS_FAILED,
+    SESSION_MODE_COUNT
+};
+
+/* Verbs that leak: the envelope and AUTH, in the order records list them. */
+enum session_leak {
+    SESSION_LEAK_MAIL,
+    SESSION_LEAK_RCPT,
+    SESSION_LEAK_DATA,
+    SESSION_LEAK_BDAT,
+    SESSION_LEAK_AUTH,
+    SESSION_LEAK_COUNT
+};
+
+enum session_tristate { SESSION_NULL = -1, SESSION_FALSE = 0, SESSION_TRUE = 1 };
+
+/* How the flow ended, as the flow table said. */
+enum session_end {
+    SESSION_END_CLOSED,
+    SESSION_END_IDLE,
+    SESSION_END_EVICTED,
+    SESSION_END_CAPTURE_END,
+};
+
+/* Everything the report needs about one session; plain values and copied,
+ * capped strings, no pointers. */
+struct session_record {
+    uint64_t start_us, end_us;
+    uint8_t family;
+    uint8_t client[16], server[16];
+    uint16_t client_port, server_port;
+    uint8_t mode;              /* enum session_mode */
+    int8_t starttls_offered;   /* enum session_tristate */
+    uint16_t starttls_reply;   /* 0 when none was seen */
+    uint16_t greeting_code;    /* 0 when none was seen */
+    bool has_helo;
+    bool syn_seen;
+    uint8_t end;               /* enum session_end */
+    char helo[LIMIT_SMTP_HOSTNAME + 1];
+    uint16_t tls_version;      /* negotiated; 0 unknown */
+    int32_t cipher;            /* two-byte suite; -1 unknown */
+    uint32_t sslv2_cipher;     /* SSLv2 cipher kind, when tls_version is SSLv2 */
+    bool hrr;
+    uint8_t alert_level, alert_desc; /* the first plaintext alert; level 0 none */
+    uint8_t nverbs;
+    uint8_t verbs[LIMIT_SMTP_VERBS]; /* distinct cleartext verbs (enum smtp_verb), in order */
+    uint8_t nleaked;
+    uint8_t leaked[SESSION_LEAK_COUNT]; /* enum session_leak, in order of first appearance */
+    uint32_t commands;         /* cleartext command lines */
+    uint32_t unknown_commands; /* lines that were not commands */
+    uint32_t gaps;
+    uint64_t gap_bytes;
+    uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
+    uint32_t anomalies[ANOMALY_COUNT];
+};
+
+struct session_start {
+    uint64_t start_us;
+    uint8_t family;
+    const uint8_t *client, *server; /* 16 bytes each */
+    uint16_t client_port, server_port;
+    bool syn_seen;
+    bool implicit_port; /* the server port is an implicit-TLS port (465) */
+};
+
+struct session;
+
+struct session *session_new(const struct session_start *st);
+/* Bytes of one side, in order. *stop is set when that side needs no more bytes. */
+void session_data(struct session *s, int side, const uint8_t *p, size_t n, bool *stop);
+/* n bytes of one side were not captured. */
+void session_gap(struct session *s, int side, uint64_t n);
+/* Has the client spoken SMTP (a command only SMTP has)? Flows off the SMTP
+ * ports count as sessions only then. */
+bool session_recognised(const struct session *s);
+/* Finish: decide the mode, fill *out, free the session. */
+void session_finish(struct session *s, const uint64_t packets[2], const uint64_t bytes[2],
+                    uint64_t end_us, enum session_end end, struct session_record *out);
+
+const char *session_mode_name(enum session_mode m);
+const char *session_leak_name(enum session_leak l);
+/* Name of a verb kept in session_record.verbs. */
+const char *session_verb_name(uint8_t verb);
+/* "TLSv1.2", "SSLv3", "TLSv1.3-draft18"...; NULL for 0. buf: at least 24 bytes. */
+const char *session_version_name(uint16_t version, char *buf, size_t len);
+const char *session_alert_name(uint8_t desc);
+
+#endif

@@ -1,0 +1,508 @@
+#include "tls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+
+enum {
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_HELLO_RETRY_REQUEST_DRAFT = 6,
+    EXT_SERVER_NAME = 0,
+    EXT_SUPPORTED_VERSIONS = 43,
+    SSL2_MT_CLIENT_HELLO = 1,
+    SSL2_MT_SERVER_HELLO = 4,
+};
+
+/* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with this random,
+ * SHA-256("HelloRetryRequest"). */
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+void tls_init(struct tls *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void tls_free(struct tls *t)
+{
+    free(t->d[0].hs);
+    free(t->d[1].hs);
+    t->d[0].hs = t->d[1].hs = NULL;
+}
+
+bool tls_failed(const struct tls *t, int dir)
+{
+    return t->d[dir].failed;
+}
+
+bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known)
+{
+    *known = n >= 3;
+    if (n < 1)
+        return false;
+    if (p[0] == TLS_CT_HANDSHAKE)
+        return n < 2 || (p[1] == 3 && (n < 3 || p[2] <= 4));
+    if (p[0] & 0x80) /* SSLv2 header: 2-byte length, then message type */
+        return n < 3 || p[2] == SSL2_MT_CLIENT_HELLO || p[2] == SSL2_MT_SERVER_HELLO;
+    *known = true;
+    return false;
+}
+
+const char *tls_version_name(uint16_t v, char *buf, size_t len)
+{
+    switch (v) {
+    case TLS_VERSION_SSL2:
+        return "SSLv2";
+    case TLS_VERSION_SSL3:
+        return "SSLv3";
+    case TLS_VERSION_TLS10:
+        return "TLSv1";
+    case TLS_VERSION_TLS11:
+        return "TLSv1.1";
+    case TLS_VERSION_TLS12:
+        return "TLSv1.2";
+    case TLS_VERSION_TLS13:
+        return "TLSv1.3";
+    default:
+        break;
+    }
+    if ((v >> 8) == 0x7F) {
+        snprintf(buf, len, "TLSv1.3-draft%u", v & 0xFFu);
+        return buf;
+    }
+    if ((v >> 8) == 0xFB || (v >> 8) == 0x7E) { /* Facebook's fizz drafts */
+        snprintf(buf, len, "TLSv1.3-fb%u", v & 0xFFu);
+        return buf;
+    }
+    if (v == 0)
+        return NULL;
+    snprintf(buf, len, "0x%04X", v);
+    return buf;
+}
+
+const char *tls_alert_name(uint8_t desc)
+{
+    /* RFC 8446 6 and the IANA TLS Alerts registry. */
+    switch (desc) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 30: return "decompression_failure";
+    case 40: return "handshake_failure";
+    case 41: return "no_certificate";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 60: return "export_restriction";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 111: return "certificate_unobtainable";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 114: return "bad_certificate_hash_value";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return "unknown";
+    }
+}
+
+/* Extensions common to both hellos: a vector of (type, vector16) where each
+ * extension body must be consumed exactly and no type may repeat. */
+struct ext_iter {
+    struct cur all;
+    uint8_t seen[LIMIT_TLS_EXTENSIONS / 8 * 8 + 8]; /* bitmap of the low types */
+    unsigned count;
+};
+
+static bool ext_next(struct ext_iter *it, uint16_t *type, struct cur *body, bool *dup)
+{
+    if (cur_empty(&it->all) || ++it->count > LIMIT_TLS_EXTENSIONS)
+        return false;
+    cur_u16(&it->all, type);
+    cur_vec16(&it->all, body);
+    if (cur_failed(&it->all))
+        return false;
+    *dup = false;
+    if (*type < sizeof it->seen * 8u) {
+        uint8_t bit = (uint8_t)(1u << (*type & 7u));
+        *dup = (it->seen[*type >> 3] & bit) != 0;
+        it->seen[*type >> 3] |= bit;
+    }
+    return true;
+}
+
+static void parse_client_hello(struct cur m, const struct tls_events *ev, void *ctx)
+{
+    struct tls_client_hello ch = {0};
+    struct cur sid, comp;
+    cur_u16(&m, &ch.legacy_version);
+    cur_skip(&m, 32);
+    cur_vec8(&m, &sid);
+    cur_vec16(&m, &ch.suites);
+    cur_vec8(&m, &comp);
+    if (cur_failed(&m) || cur_left(&sid) > 32 || cur_left(&ch.suites) % 2 != 0 ||
+        cur_empty(&ch.suites) || cur_empty(&comp)) {
+        ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
+        return;
+    }
+    ch.versions = cur_make(NULL, 0);
+    if (!cur_empty(&m)) {
+        struct ext_iter it = {.all = cur_make(NULL, 0)};
+        if (!cur_vec16(&m, &it.all)) {
+            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
+            return;
+        }
+        uint16_t type;
+        struct cur body;
+        bool dup;
+        while (ext_next(&it, &type, &body, &dup)) {
+            if (dup)
+                ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_DUP_EXTENSION);
+            if (type == EXT_SERVER_NAME) {
+                struct cur list, name;
+                uint8_t nt;
+                cur_vec16(&body, &list);
+                while (!cur_empty(&list)) {
+                    cur_u8(&list, &nt);
+                    cur_vec16(&list, &name);
+                    if (cur_failed(&list))
+                        break;
+                    if (nt == 0 && !ch.sni) {
+                        ch.sni = cur_ptr(&name);
+                        ch.sni_len = cur_left(&name);
+                    }
+                }
+            } else if (type == EXT_SUPPORTED_VERSIONS) {
+                cur_vec8(&body, &ch.versions);
+            }
+        }
+        if (cur_failed(&it.all) || !cur_empty(&it.all))
+            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
+    }
+    ev->client_hello(ctx, &ch);
+}
+
+static bool draft_layout(uint16_t v)
+{
+    /* TLS 1.3 drafts before 22 dropped session_id and compression from the
+     * ServerHello and put the version in it; some said 0x0304 already. */
+    return v == TLS_VERSION_TLS13 || ((v >> 8) == 0x7F && (v & 0xFFu) < 22u);
+}
+
+static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
+                               const struct tls_events *ev, void *ctx)
+{
+    struct tls_server_hello sh = {0};
+    const uint8_t *random = NULL;
+    cur_u16(&m, &sh.legacy_version);
+    if (!draft_hrr)
+        cur_span(&m, 32, &random);
+    if (draft_hrr || draft_layout(sh.legacy_version)) {
+        if (!draft_hrr)
+            cur_u16(&m, &sh.cipher);
+    } else {
+        struct cur sid;
+        uint8_t comp;
+        cur_vec8(&m, &sid);
+        cur_u16(&m, &sh.cipher);
+        cur_u8(&m, &comp);
+        if (cur_left(&sid) > 32)
+            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+    }
+    if (cur_failed(&m)) {
+        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+        return;
+    }
+    sh.version = sh.legacy_version;
+    sh.hrr = draft_hrr || (random && memcmp(random, hrr_random, 32) == 0);
+    if (!cur_empty(&m)) {
+        struct ext_iter it = {.all = cur_make(NULL, 0)};
+        if (!cur_vec16(&m, &it.all)) {
+            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+            return;
+        }
+        uint16_t type, v;
+        struct cur body;
+        bool dup;
+        while (ext_next(&it, &type, &body, &dup)) {
+            if (dup)
+                ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_DUP_EXTENSION);
+            if (type == EXT_SUPPORTED_VERSIONS && cur_u16(&body, &v))
+                sh.version = v;
+        }
+        if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
+            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
+    }
+    if (!sh.hrr || t->version == 0)
+        t->version = sh.version;
+    ev->server_hello(ctx, &sh);
+}
+
+static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body,
+                           const struct tls_events *ev, void *ctx)
+{
+    if (type == HS_CLIENT_HELLO && dir == TLS_CLIENT)
+        parse_client_hello(body, ev, ctx);
+    else if (type == HS_SERVER_HELLO && dir == TLS_SERVER)
+        parse_server_hello(t, body, false, ev, ctx);
+    else if (type == HS_HELLO_RETRY_REQUEST_DRAFT && dir == TLS_SERVER)
+        parse_server_hello(t, body, true, ev, ctx);
+}
+
+static bool hs_append(struct tls_dir *d, const uint8_t *p, size_t n)
+{
+    if (d->hs_len + n > d->hs_cap) {
+        size_t cap = d->hs_cap ? d->hs_cap : 1024u;
+        while (cap < d->hs_len + n)
+            cap *= 2u;
+        if (cap > LIMIT_TLS_HS_MSG + 4u)
+            cap = LIMIT_TLS_HS_MSG + 4u;
+        if (cap < d->hs_len + n)
+            return false;
+        uint8_t *nb = realloc(d->hs, cap);
+        if (!nb)
+            return false;
+        d->hs = nb;
+        d->hs_cap = (uint32_t)cap;
+    }
+    memcpy(d->hs + d->hs_len, p, n);
+    d->hs_len += (uint32_t)n;
+    return true;
+}
+
+/* Handshake bytes of one plaintext record: collect, then parse every complete
+ * message. A message longer than the cap is dropped as it streams past. */
+static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
+                            const struct tls_events *ev, void *ctx)
+{
+    struct tls_dir *d = &t->d[dir];
+    while (n > 0) {
+        if (d->hs_skip) {
+            size_t k = n < d->hs_skip ? n : d->hs_skip;
+            d->hs_skip -= (uint32_t)k;
+            p += k;
+            n -= k;
+            continue;
+        }
+        size_t take = n;
+        if (d->hs_len < 4 && take > 4u - d->hs_len)
+            take = 4u - d->hs_len;
+        if (d->hs_len >= 4) {
+            uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
+            size_t want = 4u + mlen - d->hs_len;
+            if (take > want)
+                take = want;
+        }
+        if (!hs_append(d, p, take)) {
+            ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+            d->hs_len = 0;
+            return;
+        }
+        p += take;
+        n -= take;
+        if (d->hs_len < 4)
+            continue;
+        uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
+        if (mlen > LIMIT_TLS_HS_MSG) {
+            ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+            d->hs_skip = mlen;
+            d->hs_len = 0;
+            continue;
+        }
+        if (d->hs_len == 4u + mlen) {
+            handle_message(t, dir, d->hs[0], cur_make(d->hs + 4, mlen), ev, ctx);
+            d->hs_len = 0;
+        }
+    }
+}
+
+/* SSLv2 hellos (draft-hickman-netscape-ssl-00), for v2-compatible ClientHellos
+ * and real SSLv2 servers. */
+static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_events *ev,
+                         void *ctx)
+{
+    uint8_t mt;
+    if (!cur_u8(&r, &mt))
+        return;
+    if (mt == SSL2_MT_CLIENT_HELLO && dir == TLS_CLIENT) {
+        struct tls_client_hello ch = {0};
+        uint16_t cs_len, sid_len, ch_len;
+        cur_u16(&r, &ch.legacy_version);
+        cur_u16(&r, &cs_len);
+        cur_u16(&r, &sid_len);
+        cur_u16(&r, &ch_len);
+        cur_sub(&r, cs_len, &ch.suites);
+        if (cur_failed(&r) || cs_len % 3 != 0) {
+            ev->anomaly(ctx, dir, ANOMALY_TLS_BAD_HANDSHAKE);
+            return;
+        }
+        ch.sslv2_format = true;
+        ch.versions = cur_make(NULL, 0);
+        ev->client_hello(ctx, &ch);
+    } else if (mt == SSL2_MT_SERVER_HELLO && dir == TLS_SERVER) {
+        struct tls_server_hello sh = {0};
+        uint16_t cert_len, cs_len, cid_len;
+        uint32_t kind;
+        cur_skip(&r, 2); /* session id hit, certificate type */
+        cur_u16(&r, &sh.legacy_version);
+        cur_u16(&r, &cert_len);
+        cur_u16(&r, &cs_len);
+        cur_u16(&r, &cid_len);
+        cur_skip(&r, cert_len);
+        cur_u24(&r, &kind);
+        if (cur_failed(&r)) {
+            ev->anomaly(ctx, dir, ANOMALY_TLS_BAD_HANDSHAKE);
+            return;
+        }
+        sh.sslv2 = true;
+        sh.version = TLS_VERSION_SSL2;
+        sh.sslv2_cipher = kind;
+        t->version = TLS_VERSION_SSL2;
+        ev->server_hello(ctx, &sh);
+    }
+}
+
+static void fail(struct tls_dir *d, int dir, enum anomaly a, const struct tls_events *ev, void *ctx)
+{
+    d->failed = true;
+    ev->anomaly(ctx, dir, a);
+}
+
+/* Read a record header; false when the direction failed. */
+static bool record_header(struct tls *t, int dir, const struct tls_events *ev, void *ctx)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->sslv2) {
+        uint32_t len = d->hdr[0] & 0x80 ? ((uint32_t)(d->hdr[0] & 0x7F) << 8 | d->hdr[1])
+                                         : ((uint32_t)(d->hdr[0] & 0x3F) << 8 | d->hdr[1]);
+        d->type = 0;
+        d->left = len;
+        return true;
+    }
+    uint8_t type = d->hdr[0];
+    uint32_t len = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
+    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_HEARTBEAT || d->hdr[1] != 3 ||
+        d->hdr[2] > 4) {
+        fail(d, dir, d->started ? ANOMALY_TLS_BAD_RECORD : ANOMALY_TLS_NOT_TLS, ev, ctx);
+        return false;
+    }
+    if (len > LIMIT_TLS_RECORD) {
+        fail(d, dir, ANOMALY_TLS_RECORD_TOO_LONG, ev, ctx);
+        return false;
+    }
+    d->type = type;
+    d->left = len;
+    d->alert_len = 0;
+    return true;
+}
+
+static bool encrypted_record(const struct tls *t, const struct tls_dir *d, uint8_t type)
+{
+    if (type == TLS_CT_APPLICATION_DATA)
+        return true;
+    /* In TLS 1.3 a ChangeCipherSpec is for middleboxes only. */
+    return d->ccs && t->version != TLS_VERSION_TLS13 && type != TLS_CT_CHANGE_CIPHER_SPEC;
+}
+
+void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
+              void *ctx)
+{
+    struct tls_dir *d = &t->d[dir];
+    while (n > 0 && !d->failed) {
+        if (d->left == 0 && d->hdr_need == 0) {
+            /* A new record. The first may be an SSLv2 hello. */
+            if (!d->started && (p[0] & 0x80)) {
+                d->sslv2 = true;
+                d->hdr_need = 2;
+            } else if (d->sslv2) {
+                d->hdr_need = (p[0] & 0x80) ? 2 : 3;
+            } else {
+                d->hdr_need = 5;
+            }
+            d->hdr_len = 0;
+        }
+        if (d->hdr_len < d->hdr_need) {
+            size_t k = d->hdr_need - d->hdr_len;
+            if (k > n)
+                k = n;
+            memcpy(d->hdr + d->hdr_len, p, k);
+            d->hdr_len = (uint8_t)(d->hdr_len + k);
+            p += k;
+            n -= k;
+            if (d->hdr_len < d->hdr_need)
+                return;
+            if (!record_header(t, dir, ev, ctx))
+                return;
+            bool first = !d->started;
+            d->started = true;
+            d->hdr_need = 0;
+            if (d->sslv2) {
+                /* Only the first record (the hello) is read: it must be whole here. */
+                if (first) {
+                    size_t k2 = n < d->left ? n : d->left;
+                    sslv2_record(t, dir, cur_make(p, k2), ev, ctx);
+                }
+                ev->record(ctx, dir, 0, !first, d->left);
+            } else {
+                ev->record(ctx, dir, d->type, encrypted_record(t, d, d->type), d->left);
+                if (d->type == TLS_CT_CHANGE_CIPHER_SPEC)
+                    d->ccs = true;
+            }
+            if (d->left == 0)
+                continue;
+        }
+        size_t k = n < d->left ? n : d->left;
+        if (!d->sslv2 && !encrypted_record(t, d, d->type)) {
+            if (d->type == TLS_CT_HANDSHAKE) {
+                handshake_bytes(t, dir, p, k, ev, ctx);
+            } else if (d->type == TLS_CT_ALERT) {
+                for (size_t i = 0; i < k; i++) {
+                    d->alert[d->alert_len++] = p[i];
+                    if (d->alert_len == 2) {
+                        ev->alert(ctx, dir, d->alert[0], d->alert[1]);
+                        d->alert_len = 0;
+                    }
+                }
+            }
+        }
+        d->left -= (uint32_t)k;
+        p += k;
+        n -= k;
+    }
+}
+
+void tls_gap(struct tls *t, int dir, uint64_t n)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->failed)
+        return;
+    d->hs_len = 0;
+    d->hs_skip = 0;
+    if (d->hdr_need == 0 && n < d->left) {
+        d->left -= (uint32_t)n; /* the gap falls inside a record body */
+        return;
+    }
+    /* The gap covers a record boundary: nothing after it can be trusted. */
+    d->failed = true;
+}

@@ -1,0 +1,95 @@
+/* TLS record and handshake decoder for one connection, both directions, fed
+ * from byte 0 of TLS. Frames records (5-byte header, SSLv2 2/3-byte headers
+ * for a first hello), collects handshake messages across records under a cap,
+ * parses the hellos with the cursor, and emits events. Record bodies other
+ * than plaintext handshake and alert are skipped, never copied. */
+#ifndef SMTPTLS_TLS_H
+#define SMTPTLS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "cursor.h"
+
+#define TLS_CLIENT 0
+#define TLS_SERVER 1
+
+#define TLS_CT_CHANGE_CIPHER_SPEC 20u
+#define TLS_CT_ALERT 21u
+#define TLS_CT_HANDSHAKE 22u
+#define TLS_CT_APPLICATION_DATA 23u
+#define TLS_CT_HEARTBEAT 24u
+
+#define TLS_VERSION_SSL2 0x0002u
+#define TLS_VERSION_SSL3 0x0300u
+#define TLS_VERSION_TLS10 0x0301u
+#define TLS_VERSION_TLS11 0x0302u
+#define TLS_VERSION_TLS12 0x0303u
+#define TLS_VERSION_TLS13 0x0304u
+
+struct tls_client_hello {
+    uint16_t legacy_version;
+    bool sslv2_format;       /* an SSLv2-compatible CLIENT-HELLO */
+    struct cur suites;       /* 2-byte ids (3-byte for SSLv2 format) */
+    struct cur versions;     /* supported_versions list, empty if absent */
+    const uint8_t *sni;      /* host_name, NULL if absent */
+    size_t sni_len;
+};
+
+struct tls_server_hello {
+    uint16_t legacy_version;
+    uint16_t version; /* negotiated: supported_versions if present, else legacy */
+    uint16_t cipher;
+    uint32_t sslv2_cipher; /* SSLv2 SERVER-HELLO: first cipher kind */
+    bool hrr;              /* HelloRetryRequest */
+    bool sslv2;
+};
+
+struct tls_events {
+    void (*client_hello)(void *ctx, const struct tls_client_hello *ch);
+    void (*server_hello)(void *ctx, const struct tls_server_hello *sh);
+    void (*alert)(void *ctx, int dir, uint8_t level, uint8_t desc);
+    /* Every record: type, and whether its body is encrypted (after the sender's
+     * ChangeCipherSpec, or application data). */
+    void (*record)(void *ctx, int dir, uint8_t type, bool encrypted, uint32_t len);
+    void (*anomaly)(void *ctx, int dir, enum anomaly a);
+};
+
+struct tls_dir {
+    uint8_t hdr[5];
+    uint8_t hdr_len, hdr_need;
+    uint8_t type;        /* of the record being read */
+    uint32_t left;       /* body bytes of that record still to come */
+    uint8_t *hs;         /* handshake bytes collected, allocated on demand */
+    uint32_t hs_len, hs_cap;
+    uint32_t hs_skip;    /* bytes of an over-long handshake message to drop */
+    uint8_t alert[2];
+    uint8_t alert_len;
+    bool started, sslv2, ccs, failed;
+};
+
+struct tls {
+    struct tls_dir d[2];
+    uint16_t version; /* from the ServerHello, 0 until seen */
+};
+
+void tls_init(struct tls *t);
+void tls_free(struct tls *t);
+/* Feed bytes of one direction; all are consumed. After a bad record header
+ * the direction stops (tls_failed) and later bytes are ignored. */
+void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
+              void *ctx);
+/* n bytes were lost: the direction resumes at the next record boundary it can trust. */
+void tls_gap(struct tls *t, int dir, uint64_t n);
+bool tls_failed(const struct tls *t, int dir);
+
+/* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;
+ * *known is false when fewer were given. */
+bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known);
+/* "TLSv1.2", "TLSv1.3-draft18", ...; NULL when unknown. buf holds at least 24 bytes. */
+const char *tls_version_name(uint16_t v, char *buf, size_t len);
+const char *tls_alert_name(uint8_t desc);
+
+#endif

@@ -1,0 +1,158 @@
+#include "aggregate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cipher_table.h"
+
+int aggregate_init(struct aggregate *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cipher_counts = calloc(65536u, sizeof *a->cipher_counts);
+    return a->cipher_counts ? 0 : -1;
+}
+
+void aggregate_free(struct aggregate *a)
+{
+    free(a->cipher_counts);
+    a->cipher_counts = NULL;
+}
+
+static void bump(struct aggregate_count *list, size_t *n, size_t cap, uint32_t key)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (list[i].key == key) {
+            list[i].count++;
+            return;
+        }
+    }
+    if (*n < cap) {
+        list[*n].key = key;
+        list[*n].count = 1;
+        (*n)++;
+    }
+}
+
+static bool is_envelope(uint8_t leak)
+{
+    return leak == SESSION_LEAK_MAIL || leak == SESSION_LEAK_RCPT || leak == SESSION_LEAK_DATA ||
+           leak == SESSION_LEAK_BDAT;
+}
+
+void aggregate_add(struct aggregate *a, const struct session_record *r)
+{
+    if (a->total == 0 || r->start_us < a->first_us)
+        a->first_us = r->start_us;
+    if (r->end_us > a->last_us)
+        a->last_us = r->end_us;
+    a->total++;
+    if (r->mode < SESSION_MODE_COUNT)
+        a->modes[r->mode]++;
+    if (r->starttls_offered == SESSION_TRUE)
+        a->starttls_offered++;
+    bool envelope = false, auth = false;
+    for (unsigned i = 0; i < r->nleaked; i++) {
+        envelope |= is_envelope(r->leaked[i]);
+        auth |= r->leaked[i] == SESSION_LEAK_AUTH;
+    }
+    a->leak_envelope += envelope;
+    a->leak_auth += auth;
+    if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
+        return;
+    a->encrypted++;
+    if (r->tls_version == 0)
+        a->version_unknown++;
+    else
+        bump(a->versions, &a->nversions, AGGREGATE_MAX_VERSIONS, r->tls_version);
+    if (r->tls_version == 0x0002 && r->sslv2_cipher)
+        bump(a->sslv2, &a->nsslv2, sizeof a->sslv2 / sizeof a->sslv2[0], r->sslv2_cipher);
+    else if (r->cipher >= 0 && r->cipher <= 0xFFFF)
+        a->cipher_counts[r->cipher]++;
+    else
+        a->cipher_unknown++;
+}
+
+void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *name = NULL;
+    if (r->tls_version == 0x0002 && r->sslv2_cipher) {
+        const struct sslv2_cipher_info *ci = cipher_lookup_sslv2(r->sslv2_cipher);
+        out->key = 0x10000u | r->sslv2_cipher;
+        snprintf(out->id, sizeof out->id, "0x%06X", (unsigned)r->sslv2_cipher);
+        out->iana = ci ? ci->iana : NULL;
+        name = ci && ci->openssl ? ci->openssl : ci ? ci->iana : NULL;
+    } else if (r->cipher >= 0 && r->cipher <= 0xFFFF) {
+        char hex[7];
+        uint16_t id = (uint16_t)r->cipher;
+        const struct cipher_info *ci = cipher_lookup(id);
+        out->key = id;
+        snprintf(out->id, sizeof out->id, "0x%04X", (unsigned)id);
+        out->iana = ci ? ci->iana : NULL;
+        name = cipher_display_name(id, hex);
+        snprintf(out->name, sizeof out->name, "%s", name);
+        return;
+    } else {
+        return;
+    }
+    snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
+}
+
+static int by_count_then_name(const void *x, const void *y)
+{
+    const struct aggregate_cipher *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out)
+{
+    size_t n = a->nsslv2;
+    for (uint32_t i = 0; i < 65536u; i++)
+        n += a->cipher_counts[i] != 0;
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    struct aggregate_cipher *v = calloc(n, sizeof *v);
+    if (!v)
+        return 0;
+    size_t k = 0;
+    for (uint32_t i = 0; i < 65536u; i++) {
+        if (!a->cipher_counts[i])
+            continue;
+        struct session_record r = {.tls_version = 0x0303, .cipher = (int32_t)i};
+        aggregate_cipher_of(&r, &v[k]);
+        v[k++].count = a->cipher_counts[i];
+    }
+    for (size_t i = 0; i < a->nsslv2; i++) {
+        struct session_record r = {.tls_version = 0x0002, .sslv2_cipher = a->sslv2[i].key};
+        aggregate_cipher_of(&r, &v[k]);
+        v[k++].count = a->sslv2[i].count;
+    }
+    qsort(v, k, sizeof *v, by_count_then_name);
+    *out = v;
+    return k;
+}
+
+static int version_order(const void *x, const void *y)
+{
+    const struct aggregate_version *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap)
+{
+    size_t n = a->nversions < cap ? a->nversions : cap;
+    for (size_t i = 0; i < n; i++) {
+        char buf[24];
+        const char *name = session_version_name((uint16_t)a->versions[i].key, buf, sizeof buf);
+        snprintf(out[i].name, sizeof out[i].name, "%s", name ? name : "unknown");
+        out[i].count = a->versions[i].count;
+    }
+    qsort(out, n, sizeof *out, version_order);
+    return n;
+}

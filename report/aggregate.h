@@ -1,0 +1,74 @@
+/* Counters and histograms over finished session records. */
+#ifndef SMTPTLS_AGGREGATE_H
+#define SMTPTLS_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session.h"
+
+#define AGGREGATE_MAX_VERSIONS 64u
+
+struct aggregate_count {
+    uint32_t key; /* cipher id (0x10000 | id for SSLv2 kinds) or TLS version */
+    uint64_t count;
+};
+
+struct aggregate {
+    uint64_t total;
+    uint64_t first_us, last_us; /* earliest start, latest end */
+    uint64_t modes[SESSION_MODE_COUNT];
+    uint64_t starttls_offered;
+    uint64_t encrypted;
+    uint64_t leak_envelope, leak_auth;
+    uint64_t cipher_unknown, version_unknown; /* encrypted sessions without a ServerHello */
+    uint32_t *cipher_counts;                  /* 65536 two-byte suites */
+    struct aggregate_count sslv2[32];
+    size_t nsslv2;
+    struct aggregate_count versions[AGGREGATE_MAX_VERSIONS];
+    size_t nversions;
+};
+
+int aggregate_init(struct aggregate *a);
+void aggregate_free(struct aggregate *a);
+void aggregate_add(struct aggregate *a, const struct session_record *r);
+
+/* A sorted view for output: ciphers by count (desc) then name. */
+struct aggregate_cipher {
+    uint32_t key;  /* 0..0xFFFF TLS suite, 0x10000 | kind for SSLv2 */
+    char name[80]; /* display name (OpenSSL, else IANA, else the id); "" unknown */
+    const char *iana; /* static; NULL if none */
+    char id[10];      /* "0xC030", "0x010080" */
+    uint64_t count;
+};
+/* Fills *out (malloc'd, caller frees) and returns the number of entries. */
+size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out);
+
+struct aggregate_version {
+    char name[24];
+    uint64_t count;
+};
+size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap);
+
+/* What the capture as a whole showed, for the summary (filled by the caller
+ * from the capture and pipeline counters). */
+struct aggregate_capture {
+    uint64_t packets, bytes;
+    uint64_t non_ip, non_tcp, fragments, truncated;
+    uint64_t decode_errors; /* total; per kind below */
+    struct {
+        const char *name;
+        uint64_t count;
+    } errors[16];
+    size_t nerrors;
+    uint64_t flows, flows_without_payload, flows_not_smtp;
+    uint64_t gaps, gap_bytes, overlap_conflicts, evicted, expired;
+    uint64_t kernel_drops;
+    bool live, damaged;
+};
+
+/* Cipher display data for one record: name, IANA name (or NULL), id text. */
+void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher *out);
+
+#endif

@@ -1,0 +1,92 @@
+#include "text.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "json.h"
+
+static double pct(uint64_t part, uint64_t total)
+{
+    return total ? (double)part * 100.0 / (double)total : 0.0;
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b >= 10ull * 1024 * 1024)
+        snprintf(buf, len, "%.1f MB", (double)b / (1024.0 * 1024.0));
+    else if (b >= 10ull * 1024)
+        snprintf(buf, len, "%.1f KB", (double)b / 1024.0);
+    else
+        snprintf(buf, len, "%" PRIu64 " bytes", b);
+}
+
+static void mode_line(FILE *f, const char *name, uint64_t n, uint64_t total)
+{
+    fprintf(f, "  %-22s %8" PRIu64 "  %5.1f%%\n", name, n, pct(n, total));
+}
+
+void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap)
+{
+    char size[32], t0[32], t1[32];
+    human_bytes(cap->bytes, size, sizeof size);
+    fprintf(f, "smtptls: %" PRIu64 " SMTP session%s in %" PRIu64 " packets (%s)\n", a->total,
+            a->total == 1 ? "" : "s", cap->packets, size);
+    if (a->total) {
+        json_time(a->first_us, t0, sizeof t0);
+        json_time(a->last_us, t1, sizeof t1);
+        fprintf(f, "first session %s, last packet %s\n", t0, t1);
+    }
+    fputs("\nSessions\n", f);
+    fprintf(f, "  %-22s %8" PRIu64 "  %5.1f%%  (starttls %" PRIu64 ", implicit-tls %" PRIu64 ")\n",
+            "encrypted", a->encrypted, pct(a->encrypted, a->total), a->modes[SESSION_STARTTLS],
+            a->modes[SESSION_IMPLICIT_TLS]);
+    mode_line(f, "plaintext", a->modes[SESSION_PLAINTEXT], a->total);
+    mode_line(f, "starttls-failed", a->modes[SESSION_STARTTLS_FAILED], a->total);
+    mode_line(f, "implicit-tls-failed", a->modes[SESSION_IMPLICIT_TLS_FAILED], a->total);
+    mode_line(f, "unknown", a->modes[SESSION_UNKNOWN], a->total);
+    fprintf(f, "  %-22s %8" PRIu64 "\n", "total", a->total);
+    fprintf(f, "\nSTARTTLS offered by the server in %" PRIu64 " session%s\n", a->starttls_offered,
+            a->starttls_offered == 1 ? "" : "s");
+
+    struct aggregate_cipher *cs;
+    size_t n = aggregate_ciphers(a, &cs);
+    fputs("\nCiphers (encrypted sessions)\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%8" PRIu64 " %s  %s %s\n", cs[i].count, cs[i].name, cs[i].id,
+                cs[i].iana ? cs[i].iana : "-");
+    if (a->cipher_unknown)
+        fprintf(f, "%8" PRIu64 " (cipher not seen: the handshake was before the capture)\n",
+                a->cipher_unknown);
+    if (n == 0 && a->cipher_unknown == 0)
+        fputs("       - none\n", f);
+    free(cs);
+
+    struct aggregate_version vs[AGGREGATE_MAX_VERSIONS];
+    n = aggregate_versions(a, vs, AGGREGATE_MAX_VERSIONS);
+    fputs("\nTLS versions (encrypted sessions)\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%8" PRIu64 " %s\n", vs[i].count, vs[i].name);
+    if (a->version_unknown)
+        fprintf(f, "%8" PRIu64 " (version not seen)\n", a->version_unknown);
+    if (n == 0 && a->version_unknown == 0)
+        fputs("       - none\n", f);
+
+    fputs("\nLeaked in cleartext\n", f);
+    fprintf(f, "%8" PRIu64 " session%s sent the envelope (MAIL/RCPT/DATA/BDAT) in clear\n",
+            a->leak_envelope, a->leak_envelope == 1 ? "" : "s");
+    fprintf(f, "%8" PRIu64 " session%s sent AUTH in clear\n", a->leak_auth,
+            a->leak_auth == 1 ? "" : "s");
+
+    fputs("\nCapture\n", f);
+    fprintf(f, "%8" PRIu64 " TCP flows, %" PRIu64 " without payload, %" PRIu64 " not SMTP\n",
+            cap->flows, cap->flows_without_payload, cap->flows_not_smtp);
+    fprintf(f, "%8" PRIu64 " stream gaps (%" PRIu64 " bytes not captured), %" PRIu64
+               " packets cut by the snapshot length\n",
+            cap->gaps, cap->gap_bytes, cap->truncated);
+    if (cap->decode_errors)
+        fprintf(f, "%8" PRIu64 " packets not decoded\n", cap->decode_errors);
+    if (cap->live)
+        fprintf(f, "%8" PRIu64 " packets dropped by the kernel\n", cap->kernel_drops);
+    if (cap->damaged)
+        fputs("warning: the capture ended in damage; the report covers what came before\n", f);
+}

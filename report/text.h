@@ -1,0 +1,11 @@
+/* The human report, in the spirit of `sort | uniq -c`. */
+#ifndef SMTPTLS_TEXT_H
+#define SMTPTLS_TEXT_H
+
+#include <stdio.h>
+
+#include "aggregate.h"
+
+void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap);
+
+#endif
