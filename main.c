@@ -37,8 +37,8 @@ enum exit_status {
 #define DEFAULT_BPF_PLAIN PORTS_BPF " or " FRAGS_BPF
 /* Span ports carry 802.1Q tags, which a plain port filter does not see through. */
 #define DEFAULT_BPF                                                                                \
-    DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN      \
-                      "))))"
+    DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN "))" \
+                                                                                              "))"
 
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 static const uint16_t implicit_ports[] = {465};

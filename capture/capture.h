@@ -21,12 +21,12 @@ typedef void (*capture_fn)(void *ctx, const struct capture_packet *pkt);
 struct capture_options {
     const char *const *files; /* NULL-free list; "-" is standard input */
     size_t nfiles;
-    const char *iface;  /* live capture when set */
-    const char *filter; /* BPF expression */
-    const char *fallback_filter; /* used where filter does not compile (a link
-                                    type without VLAN tags, say); may be NULL */
-    bool allow_unfiltered; /* where neither compiles (NFLOG), read unfiltered */
-    int snaplen;        /* live only; 0 for the default */
+    const char *iface;                 /* live capture when set */
+    const char *filter;                /* BPF expression */
+    const char *fallback_filter;       /* used where filter does not compile (a link
+                                          type without VLAN tags, say); may be NULL */
+    bool allow_unfiltered;             /* where neither compiles (NFLOG), read unfiltered */
+    int snaplen;                       /* live only; 0 for the default */
     bool (*linktype_ok)(int linktype); /* refuse what the decoders cannot read */
 };
 

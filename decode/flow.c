@@ -137,9 +137,9 @@ static void list_append(struct flow_table *ft, struct flow_entry *e, uint32_t id
     l->tail = id;
 }
 
-struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows,
-                                     uint64_t idle_timeout_us, uint64_t linger_us,
-                                     uint64_t seed, flow_close_fn close, void *close_ctx)
+struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint64_t idle_timeout_us,
+                                     uint64_t linger_us, uint64_t seed, flow_close_fn close,
+                                     void *close_ctx)
 {
     struct flow_table *ft = calloc(1, sizeof *ft);
     if (!ft)

@@ -33,9 +33,9 @@ struct flow_stats {
     uint64_t created, closed, evicted, expired, max_active;
 };
 
-struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows,
-                                     uint64_t idle_timeout_us, uint64_t linger_us,
-                                     uint64_t seed, flow_close_fn close, void *close_ctx);
+struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint64_t idle_timeout_us,
+                                     uint64_t linger_us, uint64_t seed, flow_close_fn close,
+                                     void *close_ctx);
 /* Closes every remaining flow (FLOW_CLOSE_END) and frees the table. */
 void flow_table_destroy(struct flow_table *ft);
 

@@ -11,8 +11,8 @@
 #define IP_PROTO_TCP 6u
 
 struct ip_info {
-    uint8_t family; /* 4 or 6 */
-    uint8_t proto;  /* transport protocol of the innermost header */
+    uint8_t family;           /* 4 or 6 */
+    uint8_t proto;            /* transport protocol of the innermost header */
     uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, rest zero */
     struct cur l4;            /* captured transport bytes */
     uint32_t l4_wire_len;     /* transport length the IP header claims */

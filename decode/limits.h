@@ -4,16 +4,16 @@
 #define SMTPTLS_LIMITS_H
 
 /* Flow table. */
-#define LIMIT_FLOWS_DEFAULT 500000u     /* --max-flows; see README "Memory" */
+#define LIMIT_FLOWS_DEFAULT 500000u /* --max-flows; see README "Memory" */
 #define LIMIT_FLOWS_MIN 16u
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
-#define LIMIT_CLOSE_LINGER_US (2ull * 1000000ull) /* after FIN+FIN or RST */
+#define LIMIT_CLOSE_LINGER_US (2ull * 1000000ull)           /* after FIN+FIN or RST */
 
 /* TCP reassembly. */
 #define LIMIT_REASM_HELD_PER_DIR (256u * 1024u) /* out-of-order bytes held per direction */
 #define LIMIT_REASM_HELD_SEGS_PER_DIR 1024u
 #define LIMIT_REASM_HELD_TOTAL (64u * 1024u * 1024u) /* all flows together */
-#define LIMIT_REASM_WINDOW (16u * 1024u * 1024u) /* farther ahead than this is not held */
+#define LIMIT_REASM_WINDOW (16u * 1024u * 1024u)     /* farther ahead than this is not held */
 #define LIMIT_REASM_WAIT_PACKETS 64u /* packets a hole may stay open before it is a gap */
 
 /* IP fragments. */
@@ -25,7 +25,7 @@
 #define LIMIT_IP6_EXT_HEADERS 16u
 
 /* SMTP. */
-#define LIMIT_SMTP_LINE 1024u       /* bytes of one line kept; the rest is skipped */
+#define LIMIT_SMTP_LINE 1024u        /* bytes of one line kept; the rest is skipped */
 #define LIMIT_SMTP_PENDING_CMDS 128u /* pipelined commands awaiting a reply */
 #define LIMIT_SMTP_HOSTNAME 255u
 #define LIMIT_SMTP_REPLY_TEXT 120u

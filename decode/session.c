@@ -23,8 +23,8 @@ struct session {
     bool tls_from_start[2]; /* the side began with TLS */
     bool midstream[2];      /* the side's first bytes were not its first */
     bool implicit_port;
-    bool smtp_seen;        /* a known command or a well-formed reply */
-    bool smtp_specific;    /* a command only SMTP has (not FTP's QUIT or NOOP) */
+    bool smtp_seen;     /* a known command or a well-formed reply */
+    bool smtp_specific; /* a command only SMTP has (not FTP's QUIT or NOOP) */
     bool client_bytes, server_bytes;
     bool starttls_sent;
     bool starttls_accepted;
@@ -144,8 +144,8 @@ static void on_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t a
     }
     if (v == SMTP_VERB_STARTTLS)
         s->starttls_sent = true;
-    if (v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO || v == SMTP_VERB_LHLO ||
-        v == SMTP_VERB_MAIL || v == SMTP_VERB_RCPT)
+    if (v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO || v == SMTP_VERB_LHLO || v == SMTP_VERB_MAIL ||
+        v == SMTP_VERB_RCPT)
         s->smtp_specific = true;
 }
 

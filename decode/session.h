@@ -53,25 +53,25 @@ struct session_record {
     uint8_t family;
     uint8_t client[16], server[16];
     uint16_t client_port, server_port;
-    uint8_t mode;              /* enum session_mode */
-    int8_t starttls_offered;   /* enum session_tristate */
-    uint16_t starttls_reply;   /* 0 when none was seen */
-    uint16_t greeting_code;    /* 0 when none was seen */
+    uint8_t mode;            /* enum session_mode */
+    int8_t starttls_offered; /* enum session_tristate */
+    uint16_t starttls_reply; /* 0 when none was seen */
+    uint16_t greeting_code;  /* 0 when none was seen */
     bool has_helo;
     bool syn_seen;
-    uint8_t end;               /* enum session_end */
+    uint8_t end; /* enum session_end */
     char helo[LIMIT_SMTP_HOSTNAME + 1];
-    uint16_t tls_version;      /* negotiated; 0 unknown */
-    int32_t cipher;            /* two-byte suite; -1 unknown */
-    uint32_t sslv2_cipher;     /* SSLv2 cipher kind, when tls_version is SSLv2 */
+    uint16_t tls_version;  /* negotiated; 0 unknown */
+    int32_t cipher;        /* two-byte suite; -1 unknown */
+    uint32_t sslv2_cipher; /* SSLv2 cipher kind, when tls_version is SSLv2 */
     bool hrr;
     uint8_t alert_level, alert_desc; /* the first plaintext alert; level 0 none */
     uint8_t nverbs;
     uint8_t verbs[LIMIT_SMTP_VERBS]; /* distinct cleartext verbs (enum smtp_verb), in order */
     uint8_t nleaked;
     uint8_t leaked[SESSION_LEAK_COUNT]; /* enum session_leak, in order of first appearance */
-    uint32_t commands;         /* cleartext command lines */
-    uint32_t unknown_commands; /* lines that were not commands */
+    uint32_t commands;                  /* cleartext command lines */
+    uint32_t unknown_commands;          /* lines that were not commands */
     uint32_t gaps;
     uint64_t gap_bytes;
     uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */

@@ -267,8 +267,8 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
         ev->anomaly(ctx, ANOMALY_SMTP_BAD_REPLY);
         return;
     }
-    unsigned code = (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u +
-                    (unsigned)(p[2] - '0');
+    unsigned code =
+        (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u + (unsigned)(p[2] - '0');
     bool last = l->len == 3 || p[3] == ' ';
     size_t toff = l->len > 4 ? 4 : l->len;
     if (l->truncated)

@@ -20,7 +20,7 @@
 
 /* The command vocabulary; smtp.c holds the table of names and traits. */
 enum smtp_verb {
-    SMTP_VERB_NONE, /* no command: the greeting, or an unmatched reply */
+    SMTP_VERB_NONE,  /* no command: the greeting, or an unmatched reply */
     SMTP_VERB_OTHER, /* a line that is not a known command */
     SMTP_VERB_HELO,
     SMTP_VERB_EHLO,
@@ -83,10 +83,10 @@ struct smtp {
     uint8_t pending[LIMIT_SMTP_PENDING_CMDS]; /* verbs awaiting a reply */
     uint16_t pending_head, pending_count;
     uint8_t cstate, sstate;
-    uint8_t body_match;   /* progress through "\r\n.\r\n" across chunks */
+    uint8_t body_match; /* progress through "\r\n.\r\n" across chunks */
     bool greeting_seen;
     bool bdat_last;
-    uint16_t reply_code;  /* of the multi-line reply in progress, 0 if none */
+    uint16_t reply_code; /* of the multi-line reply in progress, 0 if none */
     uint16_t reply_lines;
     uint64_t bdat_left;
 };

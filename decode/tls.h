@@ -31,10 +31,10 @@
 
 struct tls_client_hello {
     uint16_t legacy_version;
-    bool sslv2_format;       /* an SSLv2-compatible CLIENT-HELLO */
-    struct cur suites;       /* 2-byte ids (3-byte for SSLv2 format) */
-    struct cur versions;     /* supported_versions list, empty if absent */
-    const uint8_t *sni;      /* host_name, NULL if absent */
+    bool sslv2_format;   /* an SSLv2-compatible CLIENT-HELLO */
+    struct cur suites;   /* 2-byte ids (3-byte for SSLv2 format) */
+    struct cur versions; /* supported_versions list, empty if absent */
+    const uint8_t *sni;  /* host_name, NULL if absent */
     size_t sni_len;
 };
 
@@ -60,11 +60,11 @@ struct tls_events {
 struct tls_dir {
     uint8_t hdr[5];
     uint8_t hdr_len, hdr_need;
-    uint8_t type;        /* of the record being read */
-    uint32_t left;       /* body bytes of that record still to come */
-    uint8_t *hs;         /* handshake bytes collected, allocated on demand */
+    uint8_t type;  /* of the record being read */
+    uint32_t left; /* body bytes of that record still to come */
+    uint8_t *hs;   /* handshake bytes collected, allocated on demand */
     uint32_t hs_len, hs_cap;
-    uint32_t hs_skip;    /* bytes of an over-long handshake message to drop */
+    uint32_t hs_skip; /* bytes of an over-long handshake message to drop */
     uint8_t alert[2];
     uint8_t alert_len;
     bool started, sslv2, ccs, failed;

@@ -36,8 +36,8 @@ void aggregate_add(struct aggregate *a, const struct session_record *r);
 
 /* A sorted view for output: ciphers by count (desc) then name. */
 struct aggregate_cipher {
-    uint32_t key;  /* 0..0xFFFF TLS suite, 0x10000 | kind for SSLv2 */
-    char name[80]; /* display name (OpenSSL, else IANA, else the id); "" unknown */
+    uint32_t key;     /* 0..0xFFFF TLS suite, 0x10000 | kind for SSLv2 */
+    char name[80];    /* display name (OpenSSL, else IANA, else the id); "" unknown */
     const char *iana; /* static; NULL if none */
     char id[10];      /* "0xC030", "0x010080" */
     uint64_t count;

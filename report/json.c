@@ -152,7 +152,9 @@ void json_write_session(FILE *f, const struct session_record *r)
     fprintf(f, ", \"hello_retry\": %s", r->hrr ? "true" : "false");
     if (r->alert_level)
         fprintf(f, ", \"alert\": {\"level\": \"%s\", \"description\": \"%s\"}",
-                r->alert_level == 2 ? "fatal" : r->alert_level == 1 ? "warning" : "other",
+                r->alert_level == 2   ? "fatal"
+                : r->alert_level == 1 ? "warning"
+                                      : "other",
                 session_alert_name(r->alert_desc));
     else
         fputs(", \"alert\": null", f);
@@ -219,20 +221,19 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
             a->leak_envelope, a->leak_auth);
     fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->packets, cap->bytes);
     fprintf(f,
-            " \"capture\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
-            ", \"non_ip\": %" PRIu64 ", \"non_tcp\": %" PRIu64 ", \"fragments\": %" PRIu64
-            ", \"truncated\": %" PRIu64 ", \"decode_errors\": {",
+            " \"capture\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"non_ip\": %" PRIu64
+            ", \"non_tcp\": %" PRIu64 ", \"fragments\": %" PRIu64 ", \"truncated\": %" PRIu64
+            ", \"decode_errors\": {",
             cap->packets, cap->bytes, cap->non_ip, cap->non_tcp, cap->fragments, cap->truncated);
     for (size_t i = 0; i < cap->nerrors; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", cap->errors[i].name,
-                cap->errors[i].count);
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", cap->errors[i].name, cap->errors[i].count);
     fprintf(f,
             "}, \"flows\": %" PRIu64 ", \"flows_without_payload\": %" PRIu64
             ", \"flows_not_smtp\": %" PRIu64 ", \"gaps\": %" PRIu64 ", \"gap_bytes\": %" PRIu64
             ", \"overlap_conflicts\": %" PRIu64 ", \"flows_evicted\": %" PRIu64
             ", \"flows_expired\": %" PRIu64,
-            cap->flows, cap->flows_without_payload, cap->flows_not_smtp, cap->gaps,
-            cap->gap_bytes, cap->overlap_conflicts, cap->evicted, cap->expired);
+            cap->flows, cap->flows_without_payload, cap->flows_not_smtp, cap->gaps, cap->gap_bytes,
+            cap->overlap_conflicts, cap->evicted, cap->expired);
     if (cap->live)
         fprintf(f, ", \"kernel_drops\": %" PRIu64, cap->kernel_drops);
     else

@@ -80,8 +80,9 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
     fputs("\nCapture\n", f);
     fprintf(f, "%8" PRIu64 " TCP flows, %" PRIu64 " without payload, %" PRIu64 " not SMTP\n",
             cap->flows, cap->flows_without_payload, cap->flows_not_smtp);
-    fprintf(f, "%8" PRIu64 " stream gaps (%" PRIu64 " bytes not captured), %" PRIu64
-               " packets cut by the snapshot length\n",
+    fprintf(f,
+            "%8" PRIu64 " stream gaps (%" PRIu64 " bytes not captured), %" PRIu64
+            " packets cut by the snapshot length\n",
             cap->gaps, cap->gap_bytes, cap->truncated);
     if (cap->decode_errors)
         fprintf(f, "%8" PRIu64 " packets not decoded\n", cap->decode_errors);
