@@ -212,6 +212,8 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
 
     struct reasm_in in = {
         .seq = t->seq,
+        .ack = t->ack,
+        .has_ack = (t->flags & TCP_ACK) != 0,
         .data = cur_ptr(&t->payload),
         .caplen = caplen,
         .len = t->payload_len,

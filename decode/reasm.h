@@ -2,8 +2,18 @@
  * direction's bytes once and in order to a sink: data, or a gap of N bytes
  * the capture did not hold. In-order segments are delivered straight from the
  * packet (no copy); out-of-order ones are copied and held under caps.
- * Overlaps: the first copy of a byte wins; a later copy that differs is
- * counted as a conflict. The reassembler knows nothing of SMTP or TLS. */
+ *
+ * Policies:
+ * - Overlaps: the first copy of a byte wins. A later copy that differs is
+ *   counted as a conflict; it is compared with held bytes and with the last
+ *   REASM_TAIL bytes delivered.
+ * - Causal order across directions: a segment is delivered only once the
+ *   peer's bytes it acknowledges have been delivered, so a reply is never
+ *   seen before the command it answers, however the capture ordered them.
+ * - Loss: a hole (or a wait for the peer) that lasts LIMIT_REASM_WAIT_PACKETS
+ *   packets of the connection, or that a held-bytes cap cuts short, becomes a
+ *   gap; so does everything still missing at the end.
+ * The reassembler knows nothing of SMTP or TLS. */
 #ifndef SMTPTLS_REASM_H
 #define SMTPTLS_REASM_H
 
@@ -11,15 +21,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define REASM_TAIL 64u
+
 struct reasm_seg;
 
 struct reasm_dir {
     struct reasm_seg *held; /* sorted by sequence, non-overlapping */
+    uint8_t *tail;          /* last bytes delivered, for overlap checks */
     uint32_t next_seq;      /* next byte to deliver */
+    uint32_t max_seq;       /* highest sequence end seen */
     uint32_t fin_seq;
     uint32_t held_bytes;
     uint16_t held_segs;
-    uint16_t wait_packets; /* packets seen while the first hole stays open */
+    uint16_t wait_packets; /* packets seen while this direction is stuck */
+    uint8_t tail_len;
     uint8_t started : 1, syn_seen : 1, fin_seen : 1, finished : 1, stopped : 1;
     uint64_t delivered; /* bytes delivered, gaps included */
     uint32_t gaps;
@@ -47,10 +62,11 @@ struct reasm_sink {
 /* One segment as decoded from a packet. */
 struct reasm_in {
     uint32_t seq;
+    uint32_t ack;        /* acknowledgement number, when has_ack */
     const uint8_t *data; /* captured payload */
     uint32_t caplen;     /* captured payload bytes */
     uint32_t len;        /* payload bytes on the wire (>= caplen) */
-    bool syn, fin;
+    bool syn, fin, has_ack;
 };
 
 void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
@@ -59,9 +75,9 @@ void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
 void reasm_flush(struct reasm_conn *rc, struct reasm_global *g, const struct reasm_sink *sink,
                  void *ctx);
 /* The consumer wants no more bytes of this direction: drop what is held and
- * only follow sequence numbers from now on. */
+ * only follow sequence numbers from now on. Safe inside a sink callback. */
 void reasm_stop(struct reasm_conn *rc, struct reasm_global *g, int dir);
-/* Free held segments. */
+/* Free everything the connection holds. */
 void reasm_release(struct reasm_conn *rc, struct reasm_global *g);
 
 #endif
