@@ -59,6 +59,20 @@ size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_vi
     return used;
 }
 
+bool line_take_partial(struct line_buf *lb, struct line_view *out)
+{
+    if (lb->len == 0 || !lb->buf) {
+        line_reset(lb);
+        return false;
+    }
+    out->p = lb->buf;
+    out->len = lb->len;
+    out->truncated = true;
+    lb->len = 0;
+    lb->overlong = false;
+    return true;
+}
+
 bool line_at_start(const struct line_buf *lb)
 {
     return lb->len == 0 && !lb->overlong;

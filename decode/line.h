@@ -25,6 +25,9 @@ struct line_view {
  * within them, *got is true and *out describes it; otherwise everything was
  * consumed into the partial line. */
 size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_view *out, bool *got);
+/* Take the partial line as it is (its end was not captured): true when
+ * there was one; *out is marked truncated. */
+bool line_take_partial(struct line_buf *lb, struct line_view *out);
 /* True when no partial line is pending. */
 bool line_at_start(const struct line_buf *lb);
 /* Forget the partial line (after a gap). */

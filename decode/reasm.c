@@ -176,8 +176,8 @@ static bool drain(struct reasm_conn *rc, struct reasm_global *g, int dir,
     return progress;
 }
 
-static void drain_all(struct reasm_conn *rc, struct reasm_global *g,
-                      const struct reasm_sink *sink, void *ctx)
+static void drain_all(struct reasm_conn *rc, struct reasm_global *g, const struct reasm_sink *sink,
+                      void *ctx)
 {
     bool a, b;
     do {
@@ -382,7 +382,7 @@ void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
     }
     if (!d->started) {
         if (in->len == 0 && !in->fin)
-            return; /* a bare ACK tells nothing of where the stream is */
+            return;        /* a bare ACK tells nothing of where the stream is */
         d->next_seq = seq; /* joined mid-stream */
         d->max_seq = seq;
         d->started = 1;

@@ -367,7 +367,7 @@ void session_gap(struct session *s, int side, uint64_t n)
     count_anomaly(s, ANOMALY_REASM_GAP);
     switch (s->side[side]) {
     case SIDE_SMTP:
-        smtp_gap(&s->smtp, side, n);
+        smtp_gap(&s->smtp, side, n, &smtp_ev, s);
         break;
     case SIDE_TLS:
         tls_gap(&s->tls, side, n);

@@ -209,6 +209,26 @@ static size_t body(struct smtp *s, const uint8_t *p, size_t n, const struct smtp
     return n;
 }
 
+/* After a gap: do these bytes start a line? A known verb followed by a
+ * space or the line end, or a reply code followed by ' ', '-' or the end. */
+static bool looks_like_command(const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    size_t w = 0;
+    while (w < n && w < 12 && ((p[w] >= 'A' && p[w] <= 'Z') || (p[w] >= 'a' && p[w] <= 'z')))
+        w++;
+    if (w == n || (p[w] != ' ' && p[w] != '\r' && p[w] != '\n'))
+        return false;
+    enum smtp_verb v = parse_verb(p, w, &off);
+    return v != SMTP_VERB_OTHER;
+}
+
+static bool looks_like_reply(const uint8_t *p, size_t n)
+{
+    return n >= 4 && is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
+           (p[3] == ' ' || p[3] == '-' || p[3] == '\r' || p[3] == '\n');
+}
+
 static size_t feed_client(struct smtp *s, const uint8_t *p, size_t n, const struct smtp_events *ev,
                           void *ctx, bool *to_tls)
 {
@@ -232,11 +252,15 @@ static size_t feed_client(struct smtp *s, const uint8_t *p, size_t n, const stru
             continue;
         }
         case SMTP_C_RESYNC: {
-            const uint8_t *lf = memchr(p + i, '\n', n - i);
-            if (!lf)
-                return n;
-            i = (size_t)(lf - p) + 1u;
             s->cstate = SMTP_C_COMMAND;
+            if (looks_like_command(p + i, n - i))
+                continue;
+            const uint8_t *lf = memchr(p + i, '\n', n - i);
+            if (!lf) {
+                s->cstate = SMTP_C_RESYNC;
+                return n;
+            }
+            i = (size_t)(lf - p) + 1u;
             continue;
         }
         case SMTP_C_STARTTLS_SENT:
@@ -278,6 +302,16 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
     s->reply_code = (uint16_t)code;
 
     enum smtp_verb to;
+    if (last && s->cstate == SMTP_C_BODY && s->body_gap && head(s) != SMTP_VERB_EOM &&
+        (s->pending_count == 0 || head(s) == SMTP_VERB_DATA)) {
+        /* The end of the body was in a gap; this is the reply to it. */
+        if (head(s) == SMTP_VERB_DATA)
+            pop(s);
+        s->cstate = SMTP_C_COMMAND;
+        s->body_gap = false;
+        s->body_match = 0;
+        push(s, SMTP_VERB_EOM, ev, ctx);
+    }
     if (!s->greeting_seen && (s->pending_count == 0 || code == 220 || code == 421 || code == 554)) {
         to = SMTP_VERB_NONE;
     } else {
@@ -329,11 +363,15 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
     size_t i = 0;
     while (i < n) {
         if (s->sstate == SMTP_S_RESYNC) {
-            const uint8_t *lf = memchr(p + i, '\n', n - i);
-            if (!lf)
-                return n;
-            i = (size_t)(lf - p) + 1u;
             s->sstate = SMTP_S_REPLY;
+            if (looks_like_reply(p + i, n - i))
+                continue;
+            const uint8_t *lf = memchr(p + i, '\n', n - i);
+            if (!lf) {
+                s->sstate = SMTP_S_RESYNC;
+                return n;
+            }
+            i = (size_t)(lf - p) + 1u;
             continue;
         }
         if (s->sstate == SMTP_S_TLS_EXPECTED && line_at_start(lb)) {
@@ -377,21 +415,23 @@ size_t smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n, const stru
                               : feed_server(s, p, n, ev, ctx, to_tls);
 }
 
-void smtp_gap(struct smtp *s, int dir, uint64_t n)
+void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev, void *ctx)
 {
+    struct line_view l;
     if (dir == SMTP_SERVER) {
-        line_reset(&s->line[SMTP_SERVER]);
+        if (s->sstate != SMTP_S_RESYNC && line_take_partial(&s->line[SMTP_SERVER], &l))
+            reply_line(s, &l, ev, ctx);
         s->reply_code = 0;
         s->reply_lines = 0;
         s->sstate = SMTP_S_RESYNC;
         return;
     }
-    line_reset(&s->line[SMTP_CLIENT]);
     switch (s->cstate) {
     case SMTP_C_BODY:
     case SMTP_C_DATA_SENT:
         s->cstate = SMTP_C_BODY;
         s->body_match = 0;
+        s->body_gap = true;
         break;
     case SMTP_C_BDAT:
         if (n < s->bdat_left) {
@@ -404,8 +444,16 @@ void smtp_gap(struct smtp *s, int dir, uint64_t n)
     case SMTP_C_SASL:
     case SMTP_C_STARTTLS_SENT:
     case SMTP_C_TLS_EXPECTED:
-        break; /* the partial line is dropped; the state stands */
+        line_reset(&s->line[SMTP_CLIENT]); /* the state stands */
+        break;
+    case SMTP_C_COMMAND:
+        if (line_take_partial(&s->line[SMTP_CLIENT], &l))
+            client_line(s, &l, ev, ctx);
+        if (s->cstate == SMTP_C_COMMAND)
+            s->cstate = SMTP_C_RESYNC;
+        break;
     default:
+        line_reset(&s->line[SMTP_CLIENT]);
         s->cstate = SMTP_C_RESYNC;
         break;
     }

@@ -69,7 +69,7 @@ enum smtp_client_state {
     SMTP_C_SASL,
     SMTP_C_STARTTLS_SENT, /* anything before the reply is injection */
     SMTP_C_TLS_EXPECTED,  /* 2xx seen: a TLS record should come next */
-    SMTP_C_RESYNC,        /* after a gap, skip to the next line */
+    SMTP_C_RESYNC,        /* after a gap: a line start if it looks like one, else the next */
 };
 
 enum smtp_server_state {
@@ -86,6 +86,7 @@ struct smtp {
     uint8_t body_match; /* progress through "\r\n.\r\n" across chunks */
     bool greeting_seen;
     bool bdat_last;
+    bool body_gap;       /* the DATA body lost bytes: its end may be among them */
     uint16_t reply_code; /* of the multi-line reply in progress, 0 if none */
     uint16_t reply_lines;
     uint64_t bdat_left;
@@ -98,8 +99,9 @@ void smtp_free(struct smtp *s);
  * the rest starts a TLS record and *to_tls is set: that direction is TLS. */
 size_t smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n, const struct smtp_events *ev,
                  void *ctx, bool *to_tls);
-/* n bytes of this direction were not captured. */
-void smtp_gap(struct smtp *s, int dir, uint64_t n);
+/* n bytes of this direction were not captured. A line cut short by the gap
+ * (a snapshot length, say) still counts: its verb or code is reported. */
+void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev, void *ctx);
 
 /* First byte of a TLS record (handshake, alert, change_cipher_spec,
  * application data) or of an SSLv2 record header. */

@@ -18,10 +18,13 @@ int tcp_decode(struct cur l4, uint32_t wire_len, struct tcp_seg *out)
     unsigned hlen = (unsigned)(off >> 4) * 4u;
     if (hlen < 20)
         return ANOMALY_TCP_BAD_OFFSET;
-    if (!cur_skip(&l4, hlen - 20u))
-        return ANOMALY_TCP_TRUNCATED;
     if (wire_len < hlen)
         return ANOMALY_TCP_BAD_OFFSET;
+    if (!cur_skip(&l4, hlen - 20u)) {
+        /* Options cut by the snapshot length: the fixed header still tells
+         * the segment; its payload is all gap. */
+        l4 = cur_make(NULL, 0);
+    }
     out->flags = flags;
     out->payload = l4;
     out->payload_len = wire_len - hlen;

@@ -460,10 +460,45 @@ static bool encrypted_record(const struct tls *t, const struct tls_dir *d, uint8
     return d->ccs && t->version != TLS_VERSION_TLS13 && type != TLS_CT_CHANGE_CIPHER_SPEC;
 }
 
+static bool plausible_header(const uint8_t *p, size_t n, uint32_t *len)
+{
+    if (n < 5 || p[0] < TLS_CT_CHANGE_CIPHER_SPEC || p[0] > TLS_CT_APPLICATION_DATA || p[1] != 3 ||
+        p[2] > 4)
+        return false;
+    *len = (uint32_t)p[3] << 8 | p[4];
+    return *len > 0 && *len <= LIMIT_TLS_RECORD;
+}
+
+/* Offset of a record header to resume at, or n when none can be trusted. */
+static size_t find_record(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 5 <= n; i++) {
+        uint32_t len, next_len;
+        if (!plausible_header(p + i, n - i, &len))
+            continue;
+        size_t j = i + 5u + len;
+        if (j == n || (i == 0 && j > n))
+            return i;
+        if (j < n &&
+            (n - j < 5 ? (p[j] >= TLS_CT_CHANGE_CIPHER_SPEC && p[j] <= TLS_CT_APPLICATION_DATA)
+                       : plausible_header(p + j, n - j, &next_len)))
+            return i;
+    }
+    return n;
+}
+
 void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
               void *ctx)
 {
     struct tls_dir *d = &t->d[dir];
+    if (d->resync && !d->failed) {
+        size_t skip = find_record(p, n);
+        if (skip == n)
+            return;
+        d->resync = false;
+        p += skip;
+        n -= skip;
+    }
     while (n > 0 && !d->failed) {
         if (d->left == 0 && d->hdr_need == 0) {
             /* A new record. The first may be an SSLv2 hello. */
@@ -534,10 +569,17 @@ void tls_gap(struct tls *t, int dir, uint64_t n)
         return;
     d->hs_len = 0;
     d->hs_skip = 0;
-    if (d->hdr_need == 0 && n < d->left) {
+    d->alert_len = 0;
+    if (!d->resync && d->hdr_need == 0 && n <= d->left) {
         d->left -= (uint32_t)n; /* the gap falls inside a record body */
         return;
     }
-    /* The gap covers a record boundary: nothing after it can be trusted. */
-    d->failed = true;
+    if (d->sslv2) {
+        d->failed = true;
+        return;
+    }
+    d->resync = true;
+    d->hdr_need = 0;
+    d->hdr_len = 0;
+    d->left = 0;
 }

@@ -68,6 +68,7 @@ struct tls_dir {
     uint8_t alert[2];
     uint8_t alert_len;
     bool started, sslv2, ccs, failed;
+    bool resync; /* after a gap: looking for a record header to trust */
 };
 
 struct tls {
@@ -81,7 +82,10 @@ void tls_free(struct tls *t);
  * the direction stops (tls_failed) and later bytes are ignored. */
 void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
               void *ctx);
-/* n bytes were lost: the direction resumes at the next record boundary it can trust. */
+/* n bytes were lost. Within a record body the framing holds; otherwise the
+ * direction resumes at the next record header it can trust: one followed by
+ * another plausible header, or ending exactly where the bytes end, or
+ * starting them. */
 void tls_gap(struct tls *t, int dir, uint64_t n);
 bool tls_failed(const struct tls *t, int dir);
 

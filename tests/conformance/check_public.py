@@ -19,6 +19,17 @@ FIELDS = ["mode", "starttls_offered", "starttls_reply", "tls_version", "cipher_i
 NEEDS_ANY_PORT = {"zeek/http/connect-with-smtp.pcap", "arkime/socks5-smtp-503.pcap"}
 
 
+# Where smtptls deliberately disagrees with expected-smtp.jsonl: the value it
+# gives instead, and why. The test holds smtptls to these values.
+DISAGREE = {
+    ("zeek/smtp/smtp-bdat-gap.pcap", 12345): {
+        "leaked": (["MAIL", "RCPT", "BDAT", "DATA"],
+                   "1000 bytes are missing after the BDAT 200 chunk's first 100; the next "
+                   "captured line is DATA and the server answers it 354: it was a command"),
+    },
+}
+
+
 def norm(field, value):
     if field == "cipher_id" and isinstance(value, str):
         return value.lower()
@@ -70,6 +81,9 @@ def main():
                 print("FAIL %s %s:%d -> %s:%d: no session record" %
                       (name, key[0], key[1], key[2], key[3]))
                 continue
+            e = dict(e)
+            for f, (value, _why) in DISAGREE.get((name, e["client_port"]), {}).items():
+                e[f] = value
             bad = [f for f in FIELDS if norm(f, r.get(f)) != norm(f, e.get(f))]
             if bad:
                 failures += 1
