@@ -38,7 +38,7 @@ enum exit_status {
 /* Span ports carry 802.1Q tags, which a plain port filter does not see through. */
 #define DEFAULT_BPF                                                                                \
     DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN "))" \
-                                                                                              "))"
+                      "))"
 
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 static const uint16_t implicit_ports[] = {465};
@@ -141,6 +141,8 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
     cap->non_ip = ps->non_ip;
     cap->non_tcp = ps->non_tcp;
     cap->fragments = ps->fragments;
+    cap->frags_reassembled = ps->frags_reassembled;
+    cap->frags_dropped = ps->frags_dropped;
     cap->truncated = ps->truncated;
     for (unsigned i = 0; i < ANOMALY_COUNT; i++) {
         if (!ps->decode_errors[i])

@@ -5,6 +5,7 @@
 
 #include "flow.h"
 #include "ip.h"
+#include "ipfrag.h"
 #include "limits.h"
 #include "link.h"
 #include "reasm.h"
@@ -25,6 +26,7 @@ struct conn {
 struct pipeline {
     struct pipeline_config cfg;
     struct flow_table *flows;
+    struct ipfrag *frags;
     struct reasm_global reasm;
     struct pipeline_stats stats;
     pipeline_sink sink;
@@ -150,7 +152,10 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
     pl->sink_ctx = ctx;
     pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
                                   LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
-    if (!pl->flows) {
+    pl->frags = ipfrag_new(LIMIT_FRAG_TIMEOUT_US);
+    if (!pl->flows || !pl->frags) {
+        flow_table_destroy(pl->flows);
+        ipfrag_free(pl->frags);
         free(pl);
         return NULL;
     }
@@ -257,8 +262,10 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
         return;
     }
     if (ip.fragment) {
-        st->fragments++;
-        return;
+        struct ip_info whole;
+        if (!ipfrag_add(pl->frags, &ip, ts, &whole))
+            return;
+        ip = whole;
     }
     if (ip.proto != IP_PROTO_TCP) {
         st->non_tcp++;
@@ -287,6 +294,10 @@ const struct pipeline_stats *pipeline_stats(struct pipeline *pl)
     pl->stats.held_peak = pl->reasm.held_peak;
     pl->stats.held_cap_hits = pl->reasm.held_cap_hits;
     pl->stats.out_of_window = pl->reasm.out_of_window;
+    const struct ipfrag_stats *fr = ipfrag_get_stats(pl->frags);
+    pl->stats.fragments = fr->fragments;
+    pl->stats.frags_reassembled = fr->reassembled;
+    pl->stats.frags_dropped = fr->dropped;
     return &pl->stats;
 }
 
@@ -295,5 +306,6 @@ void pipeline_free(struct pipeline *pl)
     if (!pl)
         return;
     flow_table_destroy(pl->flows);
+    ipfrag_free(pl->frags);
     free(pl);
 }

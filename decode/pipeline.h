@@ -33,7 +33,8 @@ struct pipeline_config {
 
 struct pipeline_stats {
     uint64_t packets, bytes;
-    uint64_t non_ip, non_tcp, fragments;
+    uint64_t non_ip, non_tcp;
+    uint64_t fragments, frags_reassembled, frags_dropped;
     uint64_t decode_errors[ANOMALY_COUNT];
     uint64_t truncated; /* packets whose payload the snapshot length cut */
     uint64_t flows, flows_without_payload, flows_not_smtp, sessions;

@@ -55,7 +55,7 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
  * from the capture and pipeline counters). */
 struct aggregate_capture {
     uint64_t packets, bytes;
-    uint64_t non_ip, non_tcp, fragments, truncated;
+    uint64_t non_ip, non_tcp, fragments, frags_reassembled, frags_dropped, truncated;
     uint64_t decode_errors; /* total; per kind below */
     struct {
         const char *name;

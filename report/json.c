@@ -220,20 +220,34 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
     fprintf(f, " \"leaks\": {\"envelope\": %" PRIu64 ", \"auth\": %" PRIu64 "},\n",
             a->leak_envelope, a->leak_auth);
     fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->packets, cap->bytes);
-    fprintf(f,
-            " \"capture\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"non_ip\": %" PRIu64
-            ", \"non_tcp\": %" PRIu64 ", \"fragments\": %" PRIu64 ", \"truncated\": %" PRIu64
-            ", \"decode_errors\": {",
-            cap->packets, cap->bytes, cap->non_ip, cap->non_tcp, cap->fragments, cap->truncated);
+    fputs(" \"capture\": {", f);
+    const struct {
+        const char *key;
+        uint64_t value;
+    } counts[] = {
+        {"packets", cap->packets},
+        {"bytes", cap->bytes},
+        {"non_ip", cap->non_ip},
+        {"non_tcp", cap->non_tcp},
+        {"fragments", cap->fragments},
+        {"fragments_reassembled", cap->frags_reassembled},
+        {"fragments_dropped", cap->frags_dropped},
+        {"truncated", cap->truncated},
+        {"flows", cap->flows},
+        {"flows_without_payload", cap->flows_without_payload},
+        {"flows_not_smtp", cap->flows_not_smtp},
+        {"gaps", cap->gaps},
+        {"gap_bytes", cap->gap_bytes},
+        {"overlap_conflicts", cap->overlap_conflicts},
+        {"flows_evicted", cap->evicted},
+        {"flows_expired", cap->expired},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", counts[i].key, counts[i].value);
+    fputs(", \"decode_errors\": {", f);
     for (size_t i = 0; i < cap->nerrors; i++)
         fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", cap->errors[i].name, cap->errors[i].count);
-    fprintf(f,
-            "}, \"flows\": %" PRIu64 ", \"flows_without_payload\": %" PRIu64
-            ", \"flows_not_smtp\": %" PRIu64 ", \"gaps\": %" PRIu64 ", \"gap_bytes\": %" PRIu64
-            ", \"overlap_conflicts\": %" PRIu64 ", \"flows_evicted\": %" PRIu64
-            ", \"flows_expired\": %" PRIu64,
-            cap->flows, cap->flows_without_payload, cap->flows_not_smtp, cap->gaps, cap->gap_bytes,
-            cap->overlap_conflicts, cap->evicted, cap->expired);
+    fputs("}", f);
     if (cap->live)
         fprintf(f, ", \"kernel_drops\": %" PRIu64, cap->kernel_drops);
     else
