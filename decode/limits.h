@@ -4,7 +4,7 @@
 #define SMTPTLS_LIMITS_H
 
 /* Flow table. */
-#define LIMIT_FLOWS_DEFAULT 500000u /* --max-flows; see README "Memory" */
+#define LIMIT_FLOWS_DEFAULT 100000u /* --max-flows: about 256 MB at most; README "Memory" */
 #define LIMIT_FLOWS_MIN 16u
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
 #define LIMIT_CLOSE_LINGER_US (2ull * 1000000ull)           /* after FIN+FIN or RST */
@@ -25,15 +25,16 @@
 #define LIMIT_IP6_EXT_HEADERS 16u
 
 /* SMTP. */
-#define LIMIT_SMTP_LINE 1024u        /* bytes of one line kept; the rest is skipped */
+#define LIMIT_SMTP_LINE 512u         /* bytes kept of a line (RFC 5321 4.5.3.1); the rest skipped */
 #define LIMIT_SMTP_PENDING_CMDS 128u /* pipelined commands awaiting a reply */
 #define LIMIT_SMTP_HOSTNAME 255u
 #define LIMIT_SMTP_REPLY_TEXT 120u
 #define LIMIT_SMTP_VERBS 24u /* distinct cleartext verbs kept per session */
 
 /* TLS. */
-#define LIMIT_TLS_RECORD (16384u + 2048u) /* RFC 8446 5.2 ciphertext limit */
-#define LIMIT_TLS_HS_MSG (64u * 1024u)    /* one handshake message, collected */
+#define LIMIT_TLS_RECORD (16384u + 2048u)        /* RFC 8446 5.2 ciphertext limit */
+#define LIMIT_TLS_HS_MSG (64u * 1024u)           /* one handshake message, collected */
+#define LIMIT_TLS_HS_TOTAL (64u * 1024u * 1024u) /* all connections' handshake buffers */
 #define LIMIT_TLS_SNI 255u
 #define LIMIT_TLS_EXTENSIONS 128u
 

@@ -10,6 +10,7 @@
 #include "link.h"
 #include "reasm.h"
 #include "tcp.h"
+#include "tls.h"
 
 /* Per-flow state kept in the flow table's user area. Directions are the flow
  * table's: 0 is the endpoint that sent the first packet. */
@@ -28,6 +29,7 @@ struct pipeline {
     struct flow_table *flows;
     struct ipfrag *frags;
     struct reasm_global reasm;
+    struct tls_budget tls_budget;
     struct pipeline_stats stats;
     pipeline_sink sink;
     void *sink_ctx;
@@ -66,6 +68,7 @@ static bool ensure_session(struct pipeline *pl, struct conn *c)
     st.server = saddr;
     st.syn_seen = c->syn[c->client];
     st.implicit_port = port_in(pl->cfg.implicit_ports, pl->cfg.nimplicit_ports, st.server_port);
+    st.tls_budget = &pl->tls_budget;
     c->sess = session_new(&st);
     if (!c->sess)
         pl->stats.session_alloc_failures++;
@@ -150,6 +153,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
     pl->cfg = *cfg;
     pl->sink = sink;
     pl->sink_ctx = ctx;
+    pl->tls_budget.limit = LIMIT_TLS_HS_TOTAL;
     pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
                                   LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
     pl->frags = ipfrag_new(LIMIT_FRAG_TIMEOUT_US);

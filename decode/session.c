@@ -276,6 +276,7 @@ struct session *session_new(const struct session_start *st)
     s->midstream[0] = s->midstream[1] = !st->syn_seen;
     smtp_init(&s->smtp, st->syn_seen);
     tls_init(&s->tls);
+    tls_set_budget(&s->tls, st->tls_budget);
     return s;
 }
 
@@ -284,8 +285,10 @@ static void to_tls(struct session *s, int side, const uint8_t *p, size_t n, bool
     s->side[side] = SIDE_TLS;
     tls_feed(&s->tls, side, p, n, &tls_ev, s);
     if (established(s)) {
-        /* Nothing more to learn from either side. */
+        /* Nothing more to learn from either side: let the buffers go. */
         s->side[SESSION_CLIENT] = s->side[SESSION_SERVER] = SIDE_DONE;
+        tls_free(&s->tls);
+        smtp_free(&s->smtp);
         *stop = true;
     }
 }

@@ -78,13 +78,16 @@ struct session_record {
     uint32_t anomalies[ANOMALY_COUNT];
 };
 
+struct tls_budget;
+
 struct session_start {
     uint64_t start_us;
     uint8_t family;
     const uint8_t *client, *server; /* 16 bytes each */
     uint16_t client_port, server_port;
     bool syn_seen;
-    bool implicit_port; /* the server port is an implicit-TLS port (465) */
+    bool implicit_port;            /* the server port is an implicit-TLS port (465) */
+    struct tls_budget *tls_budget; /* shared cap on handshake buffers, or NULL */
 };
 
 struct session;

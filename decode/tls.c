@@ -28,11 +28,21 @@ void tls_init(struct tls *t)
     memset(t, 0, sizeof *t);
 }
 
+void tls_set_budget(struct tls *t, struct tls_budget *b)
+{
+    t->budget = b;
+}
+
 void tls_free(struct tls *t)
 {
-    free(t->d[0].hs);
-    free(t->d[1].hs);
-    t->d[0].hs = t->d[1].hs = NULL;
+    for (int i = 0; i < 2; i++) {
+        if (t->budget)
+            t->budget->used -= t->d[i].hs_cap;
+        free(t->d[i].hs);
+        t->d[i].hs = NULL;
+        t->d[i].hs_cap = 0;
+        t->d[i].hs_len = 0;
+    }
 }
 
 bool tls_failed(const struct tls *t, int dir)
@@ -305,7 +315,7 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
         parse_server_hello(t, body, true, ev, ctx);
 }
 
-static bool hs_append(struct tls_dir *d, const uint8_t *p, size_t n)
+static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n)
 {
     if (d->hs_len + n > d->hs_cap) {
         size_t cap = d->hs_cap ? d->hs_cap : 1024u;
@@ -315,9 +325,15 @@ static bool hs_append(struct tls_dir *d, const uint8_t *p, size_t n)
             cap = LIMIT_TLS_HS_MSG + 4u;
         if (cap < d->hs_len + n)
             return false;
+        if (t->budget && t->budget->used + (cap - d->hs_cap) > t->budget->limit) {
+            t->budget->refused++;
+            return false;
+        }
         uint8_t *nb = realloc(d->hs, cap);
         if (!nb)
             return false;
+        if (t->budget)
+            t->budget->used += cap - d->hs_cap;
         d->hs = nb;
         d->hs_cap = (uint32_t)cap;
     }
@@ -349,7 +365,7 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
             if (take > want)
                 take = want;
         }
-        if (!hs_append(d, p, take)) {
+        if (!hs_append(t, d, p, take)) {
             ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
             d->hs_len = 0;
             return;

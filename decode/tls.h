@@ -71,12 +71,21 @@ struct tls_dir {
     bool resync; /* after a gap: looking for a record header to trust */
 };
 
+/* Handshake bytes buffered by all connections together, under one cap. */
+struct tls_budget {
+    uint64_t used, limit, refused;
+};
+
 struct tls {
     struct tls_dir d[2];
-    uint16_t version; /* from the ServerHello, 0 until seen */
+    uint16_t version;          /* from the ServerHello, 0 until seen */
+    struct tls_budget *budget; /* NULL: only the per-message cap applies */
 };
 
 void tls_init(struct tls *t);
+/* Share a budget with other connections (optional). */
+void tls_set_budget(struct tls *t, struct tls_budget *b);
+/* Release buffers; the decoder may go on (it allocates again when needed). */
 void tls_free(struct tls *t);
 /* Feed bytes of one direction; all are consumed. After a bad record header
  * the direction stops (tls_failed) and later bytes are ignored. */
