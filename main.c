@@ -40,6 +40,9 @@ enum exit_status {
     DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN "))" \
                       "))"
 
+#define ANY_PORT_BPF_PLAIN "tcp or " FRAGS_BPF
+#define ANY_PORT_BPF ANY_PORT_BPF_PLAIN " or (vlan and (" ANY_PORT_BPF_PLAIN "))"
+
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 static const uint16_t implicit_ports[] = {465};
 
@@ -47,7 +50,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: smtptls [-r FILE]... [-i IFACE] [-Z USER] [--json] [--sessions PATH]\n"
-            "               [--idle-timeout SECONDS] [--max-flows N] [filter expression...]\n"
+            "               [--any-port] [--no-ndpi] [--idle-timeout SECONDS] [--max-flows N]\n"
+            "               [filter expression...]\n"
             "\n"
             "Passive report of SMTP encryption: plaintext vs STARTTLS vs implicit TLS, the\n"
             "negotiated TLS versions and cipher suites, and what leaked in cleartext.\n"
@@ -59,6 +63,9 @@ static void usage(FILE *f)
             "                      (default when run as root: nobody)\n"
             "  --json              print the summary as one JSON object instead of text\n"
             "  --sessions PATH     write one JSON record per session to PATH ('-': stdout)\n"
+            "  --any-port          look at all TCP: SMTP on any port is found by its\n"
+            "                      commands or by nDPI (the default filter becomes 'tcp')\n"
+            "  --no-ndpi           do not ask nDPI about flows (faster; no ndpi_* fields)\n"
             "  --idle-timeout S    close a flow idle for S seconds of capture time (300)\n"
             "  --max-flows N       flows tracked at once; the longest idle is evicted (%u)\n"
             "  -h, --help          this text\n"
@@ -168,12 +175,14 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
 
 int main(int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_SESSIONS, OPT_IDLE, OPT_MAXFLOWS };
+    enum { OPT_JSON = 256, OPT_SESSIONS, OPT_IDLE, OPT_MAXFLOWS, OPT_ANYPORT, OPT_NONDPI };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"sessions", required_argument, NULL, OPT_SESSIONS},
         {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"max-flows", required_argument, NULL, OPT_MAXFLOWS},
+        {"any-port", no_argument, NULL, OPT_ANYPORT},
+        {"no-ndpi", no_argument, NULL, OPT_NONDPI},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -181,7 +190,7 @@ int main(int argc, char **argv)
     const char **files = calloc((size_t)argc + 1u, sizeof *files);
     size_t nfiles = 0;
     const char *iface = NULL, *user = NULL, *sessions_path = NULL;
-    bool json = false;
+    bool json = false, any_port = false, ndpi = true;
     uint64_t idle_s = LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u, max_flows = LIMIT_FLOWS_DEFAULT;
     int c;
 
@@ -205,6 +214,12 @@ int main(int argc, char **argv)
             break;
         case OPT_SESSIONS:
             sessions_path = optarg;
+            break;
+        case OPT_ANYPORT:
+            any_port = true;
+            break;
+        case OPT_NONDPI:
+            ndpi = false;
             break;
         case OPT_IDLE:
             if (parse_u64(optarg, 365u * 86400u, &idle_s) < 0 || idle_s == 0) {
@@ -248,8 +263,12 @@ int main(int argc, char **argv)
         .files = files,
         .nfiles = nfiles,
         .iface = iface,
-        .filter = filter ? filter : DEFAULT_BPF,
-        .fallback_filter = filter ? NULL : DEFAULT_BPF_PLAIN,
+        .filter = filter     ? filter
+                  : any_port ? ANY_PORT_BPF
+                             : DEFAULT_BPF,
+        .fallback_filter = filter     ? NULL
+                           : any_port ? ANY_PORT_BPF_PLAIN
+                                      : DEFAULT_BPF_PLAIN,
         .allow_unfiltered = filter == NULL, /* the pipeline picks SMTP ports itself */
         .linktype_ok = link_supported,
     };
@@ -290,6 +309,7 @@ int main(int argc, char **argv)
         .nsmtp_ports = sizeof smtp_ports / sizeof smtp_ports[0],
         .implicit_ports = implicit_ports,
         .nimplicit_ports = sizeof implicit_ports / sizeof implicit_ports[0],
+        .classify = ndpi,
     };
     run.pl = pipeline_new(&pc, on_record, &run);
     if (!run.pl || aggregate_init(&run.agg) < 0) {

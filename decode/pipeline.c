@@ -1,8 +1,10 @@
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "flow.h"
 #include "ip.h"
 #include "ipfrag.h"
@@ -17,6 +19,8 @@
 struct conn {
     struct reasm_conn rc;
     struct session *sess;
+    struct classify_flow *cf; /* nDPI's state while it still wants packets */
+    struct classify_result *verdict;
     uint64_t first_us, last_us;
     uint64_t packets[2], bytes[2];
     uint8_t client; /* direction of the client */
@@ -28,6 +32,7 @@ struct pipeline {
     struct pipeline_config cfg;
     struct flow_table *flows;
     struct ipfrag *frags;
+    struct classify *cls;
     struct reasm_global reasm;
     struct tls_budget tls_budget;
     struct pipeline_stats stats;
@@ -125,6 +130,16 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
         pl->stats.gaps += c->rc.dir[i].gaps;
         pl->stats.gap_bytes += c->rc.dir[i].gap_bytes;
     }
+    struct classify_result verdict = {0};
+    bool asked = c->cf || c->verdict;
+    if (c->verdict)
+        verdict = *c->verdict;
+    else if (c->cf)
+        classify_result(pl->cls, c->cf, &verdict);
+    classify_flow_free(c->cf);
+    free(c->verdict);
+    c->cf = NULL;
+    c->verdict = NULL;
     if (!c->sess) {
         pl->stats.flows_without_payload++;
         return;
@@ -137,7 +152,11 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     session_finish(c->sess, packets, bytes, c->last_us, end_of(why), &rec);
     c->sess = NULL;
     smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
-    if (!smtp_port && !recognised) {
+    if (asked) {
+        snprintf(rec.ndpi_protocol, sizeof rec.ndpi_protocol, "%s", verdict.protocol);
+        snprintf(rec.ndpi_risks, sizeof rec.ndpi_risks, "%s", verdict.risks);
+    }
+    if (!smtp_port && !recognised && !verdict.smtp) {
         pl->stats.flows_not_smtp++;
         return;
     }
@@ -157,6 +176,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
     pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
                                   LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
     pl->frags = ipfrag_new(LIMIT_FRAG_TIMEOUT_US);
+    if (cfg->classify)
+        pl->cls = classify_new(); /* NULL without nDPI: records say so */
     if (!pl->flows || !pl->frags) {
         flow_table_destroy(pl->flows);
         ipfrag_free(pl->frags);
@@ -180,8 +201,27 @@ static uint8_t guess_client(const struct pipeline *pl, const struct tcp_seg *t)
     return t->sport >= t->dport ? 0 : 1; /* the lower port serves */
 }
 
+/* nDPI sees the flow's packets from the first with payload until it decides;
+ * once it has, its verdict is kept and its state freed. */
+static void classify_step(struct pipeline *pl, struct conn *c, const struct tcp_seg *t,
+                          struct cur l3, uint64_t ts)
+{
+    if (!pl->cls || c->verdict || (!c->cf && t->payload_len == 0) || cur_empty(&l3))
+        return;
+    if (!c->cf && !(c->cf = classify_flow_new(pl->cls)))
+        return;
+    if (classify_packet(pl->cls, c->cf, cur_ptr(&l3), cur_left(&l3), ts / 1000u))
+        return;
+    c->verdict = malloc(sizeof *c->verdict);
+    if (!c->verdict)
+        return;
+    classify_result(pl->cls, c->cf, c->verdict);
+    classify_flow_free(c->cf);
+    c->cf = NULL;
+}
+
 static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const struct tcp_seg *t,
-                       uint64_t ts)
+                       struct cur l3, uint64_t ts)
 {
     struct flow_tuple tu;
     tu.family = ip->family;
@@ -208,6 +248,7 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
     if ((t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !c->sess && !c->syn[0] && !c->syn[1])
         c->client = (uint8_t)dir;
     c->last_us = ts;
+    classify_step(pl, c, t, l3, ts);
     c->packets[dir]++;
     c->bytes[dir] += t->payload_len;
 
@@ -265,11 +306,13 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
         st->decode_errors[rc]++;
         return;
     }
+    struct cur l3 = lo.net; /* for nDPI; not for a reassembled datagram */
     if (ip.fragment) {
         struct ip_info whole;
         if (!ipfrag_add(pl->frags, &ip, ts, &whole))
             return;
         ip = whole;
+        l3 = cur_make(NULL, 0);
     }
     if (ip.proto != IP_PROTO_TCP) {
         st->non_tcp++;
@@ -281,7 +324,9 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
         st->decode_errors[rc]++;
         return;
     }
-    tcp_packet(pl, &ip, &t, ts);
+    if (ip.tunnels)
+        l3 = cur_make(NULL, 0);
+    tcp_packet(pl, &ip, &t, l3, ts);
 }
 
 void pipeline_finish(struct pipeline *pl)
@@ -311,5 +356,6 @@ void pipeline_free(struct pipeline *pl)
         return;
     flow_table_destroy(pl->flows);
     ipfrag_free(pl->frags);
+    classify_free(pl->cls);
     free(pl);
 }

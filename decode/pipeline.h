@@ -29,6 +29,7 @@ struct pipeline_config {
     size_t nsmtp_ports;
     const uint16_t *implicit_ports; /* implicit TLS (465) */
     size_t nimplicit_ports;
+    bool classify; /* ask nDPI about every flow with payload */
 };
 
 struct pipeline_stats {

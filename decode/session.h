@@ -76,6 +76,9 @@ struct session_record {
     uint64_t gap_bytes;
     uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
     uint32_t anomalies[ANOMALY_COUNT];
+    /* nDPI's view of the flow, filled by the pipeline; "" when not asked. */
+    char ndpi_protocol[32];
+    char ndpi_risks[200];
 };
 
 struct tls_budget;

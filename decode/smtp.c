@@ -126,11 +126,39 @@ static bool is_sasl_response(const uint8_t *p, size_t n)
     return true;
 }
 
-static void client_line(struct smtp *s, const struct line_view *l, const struct smtp_events *ev,
+/* Binary bytes glued before a command (a tunnel's handshake, say) without a
+ * line end of their own: the command after the last control byte. */
+static enum smtp_verb verb_after_binary(const struct line_view *l, struct line_view *rest,
+                                        size_t *arg_off)
+{
+    size_t i = l->len;
+    while (i > 0 && l->p[i - 1] >= 0x20 && l->p[i - 1] < 0x7F)
+        i--;
+    if (i == 0 || i == l->len)
+        return SMTP_VERB_OTHER;
+    rest->p = l->p + i;
+    rest->len = l->len - i;
+    rest->truncated = l->truncated;
+    return parse_verb(rest->p, rest->len, arg_off);
+}
+
+static void client_line(struct smtp *s, const struct line_view *line, const struct smtp_events *ev,
                         void *ctx)
 {
     size_t arg_off = 0;
+    const struct line_view *l = line;
+    struct line_view rest;
     enum smtp_verb v = parse_verb(l->p, l->len, &arg_off);
+    if (v == SMTP_VERB_OTHER) {
+        size_t off2 = 0;
+        enum smtp_verb v2 = verb_after_binary(line, &rest, &off2);
+        if (v2 != SMTP_VERB_OTHER) {
+            ev->anomaly(ctx, ANOMALY_SMTP_UNKNOWN_COMMAND);
+            l = &rest;
+            v = v2;
+            arg_off = off2;
+        }
+    }
     if (s->cstate == SMTP_C_SASL) {
         /* A SASL response is never reported nor kept. A line that cannot be
          * one but is a command means the end of the exchange was not seen. */

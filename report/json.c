@@ -165,6 +165,27 @@ void json_write_session(FILE *f, const struct session_record *r)
             ", \"packets\": {\"client\": %" PRIu64 ", \"server\": %" PRIu64 "}"
             ", \"bytes\": {\"client\": %" PRIu64 ", \"server\": %" PRIu64 "}",
             r->packets[0], r->packets[1], r->bytes[0], r->bytes[1]);
+    fputs(", \"ndpi_protocol\": ", f);
+    json_cstr(f, r->ndpi_protocol[0] ? r->ndpi_protocol : NULL);
+    fputs(", \"ndpi_risks\": ", f);
+    if (!r->ndpi_protocol[0]) {
+        fputs("null", f);
+    } else {
+        fputc('[', f);
+        const char *p = r->ndpi_risks;
+        size_t total = strnlen(r->ndpi_risks, sizeof r->ndpi_risks);
+        for (size_t i = 0; i < total;) {
+            const char *sep = memchr(p + i, ';', total - i);
+            size_t end = sep ? (size_t)(sep - p) : total;
+            json_string(f, p + i, end - i);
+            i = end;
+            if (sep) {
+                fputs(", ", f);
+                i += sep[1] == ' ' ? 2u : 1u;
+            }
+        }
+        fputc(']', f);
+    }
     fputs(", \"anomalies\": {", f);
     bool first = true;
     for (unsigned i = 0; i < ANOMALY_COUNT; i++) {

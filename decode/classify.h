@@ -1,0 +1,40 @@
+/* Flow classification by nDPI: the only module that includes nDPI. It gets
+ * the first packets of a flow (IP header on) until nDPI decides, and exposes
+ * the detected protocol and nDPI's risk flags as plain values. Built without
+ * nDPI (-Dndpi=disabled) it always answers "unknown". */
+#ifndef SMTPTLS_CLASSIFY_H
+#define SMTPTLS_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLASSIFY_NAME_MAX 32u
+#define CLASSIFY_RISKS_MAX 200u
+
+struct classify;
+struct classify_flow;
+
+struct classify_result {
+    bool detected;
+    bool smtp;                        /* nDPI says SMTP or SMTPS */
+    char protocol[CLASSIFY_NAME_MAX]; /* "SMTP", "SMTPS", "TLS", "Unknown"... */
+    uint64_t risk;                    /* nDPI risk bitmap */
+    char risks[CLASSIFY_RISKS_MAX];   /* risk names joined by "; " (may be cut) */
+};
+
+/* NULL when nDPI is not available or fails to start. */
+struct classify *classify_new(void);
+void classify_free(struct classify *c);
+struct classify_flow *classify_flow_new(struct classify *c);
+void classify_flow_free(struct classify_flow *f);
+/* One packet from its IP header; false once nDPI wants no more. */
+bool classify_packet(struct classify *c, struct classify_flow *f, const uint8_t *l3, size_t len,
+                     uint64_t ts_ms);
+/* The verdict so far (nDPI gives up and guesses when asked before deciding). */
+void classify_result(struct classify *c, struct classify_flow *f, struct classify_result *out);
+/* nDPI's own grading of a cipher suite: "safe", "weak", "insecure", or NULL without nDPI. */
+const char *classify_cipher_grade(uint16_t cipher);
+const char *classify_version(void);
+
+#endif
