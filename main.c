@@ -12,6 +12,7 @@
 
 #include "aggregate.h"
 #include "capture.h"
+#include "findings.h"
 #include "json.h"
 #include "limits.h"
 #include "link.h"
@@ -84,6 +85,7 @@ static void usage(FILE *f)
 struct run {
     struct pipeline *pl;
     struct aggregate agg;
+    struct findings *findings;
     FILE *sessions;
 };
 
@@ -100,9 +102,11 @@ static void on_signal(int sig)
 static void on_record(void *ctx, const struct session_record *r)
 {
     struct run *run = ctx;
-    aggregate_add(&run->agg, r);
+    struct verdict v;
+    findings_judge(run->findings, r, &v);
+    aggregate_add(&run->agg, r, &v);
     if (run->sessions)
-        json_write_session(run->sessions, r);
+        json_write_session(run->sessions, r, &v);
 }
 
 static void on_packet(void *ctx, const struct capture_packet *cp)
@@ -312,7 +316,8 @@ int main(int argc, char **argv)
         .classify = ndpi,
     };
     run.pl = pipeline_new(&pc, on_record, &run);
-    if (!run.pl || aggregate_init(&run.agg) < 0) {
+    run.findings = findings_new();
+    if (!run.pl || !run.findings || aggregate_init(&run.agg) < 0) {
         fputs("smtptls: out of memory\n", stderr);
         return EXIT_USAGE;
     }
@@ -336,9 +341,9 @@ int main(int argc, char **argv)
     totals.damaged = cst == CAPTURE_ERR_READ;
 
     if (json)
-        json_write_summary(stdout, &run.agg, &totals);
+        json_write_summary(stdout, &run.agg, &totals, run.findings);
     else
-        text_write_report(stdout, &run.agg, &totals);
+        text_write_report(stdout, &run.agg, &totals, run.findings);
     if (cst == CAPTURE_ERR_READ) {
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
         status = EXIT_DAMAGED;
@@ -353,6 +358,7 @@ int main(int argc, char **argv)
     }
     pipeline_free(run.pl);
     aggregate_free(&run.agg);
+    findings_free(run.findings);
     capture_close(cap);
     free(filter);
     free(files);

@@ -28,12 +28,14 @@
     X(SMTP_PIPELINE_CAP, "smtp-pipeline-cap")                                                      \
     X(SMTP_CMD_AFTER_STARTTLS, "smtp-command-after-starttls")                                      \
     X(SMTP_REPLY_AFTER_STARTTLS, "smtp-reply-after-starttls")                                      \
+    X(SMTP_PLAINTEXT_AFTER_STARTTLS, "smtp-plaintext-after-starttls")                              \
     X(TLS_BAD_RECORD, "tls-bad-record")                                                            \
     X(TLS_RECORD_TOO_LONG, "tls-record-too-long")                                                  \
     X(TLS_BAD_HANDSHAKE, "tls-bad-handshake")                                                      \
     X(TLS_HS_TOO_LONG, "tls-handshake-too-long")                                                   \
     X(TLS_TRAILING_BYTES, "tls-trailing-bytes")                                                    \
     X(TLS_DUP_EXTENSION, "tls-duplicate-extension")                                                \
+    X(TLS_BAD_CERTIFICATE, "tls-bad-certificate")                                                  \
     X(TLS_NOT_TLS, "tls-expected-but-not-tls")
 
 enum anomaly {

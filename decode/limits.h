@@ -30,12 +30,14 @@
 #define LIMIT_SMTP_HOSTNAME 255u
 #define LIMIT_SMTP_REPLY_TEXT 120u
 #define LIMIT_SMTP_VERBS 24u /* distinct cleartext verbs kept per session */
+#define LIMIT_SMTP_CAPS 24u  /* EHLO keywords kept per session */
 
 /* TLS. */
 #define LIMIT_TLS_RECORD (16384u + 2048u)        /* RFC 8446 5.2 ciphertext limit */
 #define LIMIT_TLS_HS_MSG (64u * 1024u)           /* one handshake message, collected */
 #define LIMIT_TLS_HS_TOTAL (64u * 1024u * 1024u) /* all connections' handshake buffers */
 #define LIMIT_TLS_SNI 255u
+#define LIMIT_TLS_SUITES_KEPT 64u /* offered suites kept in the record */
 #define LIMIT_TLS_EXTENSIONS 128u
 
 #endif

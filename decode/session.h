@@ -79,7 +79,57 @@ struct session_record {
     /* nDPI's view of the flow, filled by the pipeline; "" when not asked. */
     char ndpi_protocol[32];
     char ndpi_risks[200];
+
+    /* SMTP, beyond the mode. */
+    char greeting_host[64]; /* first word of the greeting text */
+    uint8_t ncaps;
+    char caps[LIMIT_SMTP_CAPS][24]; /* EHLO reply keywords, in order, upper case */
+    char auth_offered[64];          /* mechanisms on the EHLO AUTH line */
+    char auth_mechanism[24];        /* what the client's first AUTH asked for */
+    char starttls_reply_text[LIMIT_SMTP_REPLY_TEXT + 1];
+    bool strip_marks;              /* an EHLO keyword that looks like a mangled STARTTLS */
+    bool client_injection;         /* client bytes pipelined behind STARTTLS */
+    bool server_injection;         /* server bytes after its 2xx to STARTTLS, before TLS */
+    bool plaintext_after_starttls; /* a 2xx to STARTTLS, then the dialogue went on in clear */
+    uint32_t messages;             /* messages the server accepted */
+    uint32_t rcpt_accepted, rcpt_rejected;
+
+    /* TLS, as far as the wire shows. */
+    uint8_t failure; /* enum session_failure */
+    char sni[LIMIT_TLS_SNI + 1];
+    uint16_t client_version; /* ClientHello legacy version */
+    uint8_t noffered_versions;
+    uint16_t offered_versions[8];                   /* supported_versions, GREASE removed */
+    uint16_t noffered_suites;                       /* all offered, GREASE removed */
+    uint16_t offered_suites[LIMIT_TLS_SUITES_KEPT]; /* the first ones */
+    uint8_t ngroups;
+    uint16_t groups[16];
+    char alpn[64];          /* offered protocols, comma separated */
+    char ja3[33], ja3s[33]; /* MD5 hex, "" when not computed */
+    uint16_t kx_group;      /* TLS 1.3 key_share or TLS 1.2 ECDHE curve */
+    uint16_t dh_bits;       /* TLS 1.2 DHE prime size */
+    bool has_cert;
+    bool cert_self_signed;
+    uint8_t cert_chain;
+    uint16_t cert_key_bits;
+    char cert_key_type[12];
+    int64_t cert_not_before, cert_not_after; /* Unix seconds */
+    char cert_subject[160], cert_issuer[160];
 };
+
+/* Why STARTTLS or a handshake did not go through. */
+enum session_failure {
+    SESSION_FAIL_NONE,
+    SESSION_FAIL_REFUSED,   /* STARTTLS got a non-2xx reply */
+    SESSION_FAIL_ALERT,     /* a fatal alert in clear */
+    SESSION_FAIL_PLAINTEXT, /* after a 2xx (or a ClientHello) the peer spoke plaintext */
+    SESSION_FAIL_NO_TLS,    /* a 2xx, then no TLS byte before the end */
+    SESSION_FAIL_NO_SERVER_HELLO,
+    SESSION_FAIL_INCOMPLETE,   /* hellos, but no encrypted records both ways */
+    SESSION_FAIL_CLIENT_ABORT, /* the client's one encrypted record ended it (TLS 1.3) */
+    SESSION_FAIL_COUNT
+};
+const char *session_failure_name(enum session_failure f);
 
 struct tls_budget;
 

@@ -37,6 +37,7 @@ static const struct verb_info verbs[SMTP_VERB_COUNT] = {
     [SMTP_VERB_XCLIENT] = {"XCLIENT", 7},
     [SMTP_VERB_XFORWARD] = {"XFORWARD", 8},
     [SMTP_VERB_EOM] = {"<end-of-data>", 13},
+    [SMTP_VERB_BDAT_LAST] = {"BDAT", 4},
 };
 
 const char *smtp_verb_name(enum smtp_verb v)
@@ -172,12 +173,16 @@ static void client_line(struct smtp *s, const struct line_view *line, const stru
         ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
     if (v == SMTP_VERB_OTHER)
         ev->anomaly(ctx, ANOMALY_SMTP_UNKNOWN_COMMAND);
-    if (s->cstate == SMTP_C_STARTTLS_SENT)
+    if (s->cstate == SMTP_C_STARTTLS_SENT) {
         ev->anomaly(ctx, ANOMALY_SMTP_CMD_AFTER_STARTTLS);
-    else if (s->cstate == SMTP_C_TLS_EXPECTED)
+    } else if (s->cstate == SMTP_C_TLS_EXPECTED) {
+        ev->anomaly(ctx, ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS);
         s->cstate = SMTP_C_COMMAND; /* plaintext goes on after a 2xx to STARTTLS */
+    }
     ev->command(ctx, v, l->p + arg_off, l->len - arg_off);
-    push(s, v, ev, ctx);
+    if (v == SMTP_VERB_BDAT)
+        parse_bdat(s, l->p + arg_off, l->len - arg_off);
+    push(s, v == SMTP_VERB_BDAT && s->bdat_last ? SMTP_VERB_BDAT_LAST : v, ev, ctx);
     if (s->cstate == SMTP_C_STARTTLS_SENT)
         return;
     switch (v) {
@@ -185,8 +190,7 @@ static void client_line(struct smtp *s, const struct line_view *line, const stru
         s->cstate = SMTP_C_DATA_SENT;
         break;
     case SMTP_VERB_BDAT:
-        parse_bdat(s, l->p + arg_off, l->len - arg_off);
-        s->cstate = SMTP_C_BDAT;
+        s->cstate = s->bdat_left ? SMTP_C_BDAT : SMTP_C_COMMAND;
         break;
     case SMTP_VERB_AUTH:
         s->cstate = SMTP_C_SASL;
@@ -407,7 +411,12 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
                 *to_tls = true;
                 return i;
             }
-            ev->anomaly(ctx, ANOMALY_SMTP_REPLY_AFTER_STARTTLS);
+            /* Before the client said anything more, it is the server's own
+             * (response injection); after plaintext from the client, the
+             * dialogue simply went on in clear. */
+            ev->anomaly(ctx, s->cstate == SMTP_C_TLS_EXPECTED
+                                 ? ANOMALY_SMTP_REPLY_AFTER_STARTTLS
+                                 : ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS);
             s->sstate = SMTP_S_REPLY;
         }
         struct line_view l;

@@ -45,7 +45,8 @@ enum smtp_verb {
     SMTP_VERB_SAML,
     SMTP_VERB_XCLIENT,
     SMTP_VERB_XFORWARD,
-    SMTP_VERB_EOM, /* pseudo-command: the end of a DATA body awaits its reply */
+    SMTP_VERB_EOM,       /* pseudo-command: the end of a DATA body awaits its reply */
+    SMTP_VERB_BDAT_LAST, /* pseudo-command: a BDAT ... LAST awaits its reply */
     SMTP_VERB_COUNT
 };
 

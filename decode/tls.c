@@ -10,8 +10,15 @@ enum {
     HS_CLIENT_HELLO = 1,
     HS_SERVER_HELLO = 2,
     HS_HELLO_RETRY_REQUEST_DRAFT = 6,
+    HS_CERTIFICATE = 11,
+    HS_SERVER_KEY_EXCHANGE = 12,
     EXT_SERVER_NAME = 0,
+    EXT_SUPPORTED_GROUPS = 10,
+    EXT_EC_POINT_FORMATS = 11,
+    EXT_ALPN = 16,
     EXT_SUPPORTED_VERSIONS = 43,
+    EXT_KEY_SHARE = 51,
+    EXT_KEY_SHARE_DRAFT = 40, /* TLS 1.3 drafts before 23 */
     SSL2_MT_CLIENT_HELLO = 1,
     SSL2_MT_SERVER_HELLO = 4,
 };
@@ -211,13 +218,14 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
         ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
         return;
     }
-    ch.versions = cur_make(NULL, 0);
+    ch.versions = ch.extensions = ch.groups = ch.point_formats = ch.alpn = cur_make(NULL, 0);
     if (!cur_empty(&m)) {
         struct ext_iter it = {.all = cur_make(NULL, 0)};
         if (!cur_vec16(&m, &it.all)) {
             ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
+        ch.extensions = it.all;
         uint16_t type;
         struct cur body;
         bool dup;
@@ -240,6 +248,12 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
                 }
             } else if (type == EXT_SUPPORTED_VERSIONS) {
                 cur_vec8(&body, &ch.versions);
+            } else if (type == EXT_SUPPORTED_GROUPS) {
+                cur_vec16(&body, &ch.groups);
+            } else if (type == EXT_EC_POINT_FORMATS) {
+                cur_vec8(&body, &ch.point_formats);
+            } else if (type == EXT_ALPN) {
+                cur_vec16(&body, &ch.alpn);
             }
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all))
@@ -281,12 +295,14 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
     }
     sh.version = sh.legacy_version;
     sh.hrr = draft_hrr || (random && memcmp(random, hrr_random, 32) == 0);
+    sh.extensions = cur_make(NULL, 0);
     if (!cur_empty(&m)) {
         struct ext_iter it = {.all = cur_make(NULL, 0)};
         if (!cur_vec16(&m, &it.all)) {
             ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
+        sh.extensions = it.all;
         uint16_t type, v;
         struct cur body;
         bool dup;
@@ -295,6 +311,8 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
                 ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_DUP_EXTENSION);
             if (type == EXT_SUPPORTED_VERSIONS && cur_u16(&body, &v))
                 sh.version = v;
+            else if ((type == EXT_KEY_SHARE || type == EXT_KEY_SHARE_DRAFT) && cur_u16(&body, &v))
+                sh.key_share_group = v; /* the group leads both the share and the HRR form */
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
             ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
@@ -302,6 +320,63 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
     if (!sh.hrr || t->version == 0)
         t->version = sh.version;
     ev->server_hello(ctx, &sh);
+}
+
+/* RFC 5246 7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; TLS 1.3
+ * adds a request context and per-entry extensions, but is encrypted. */
+static void parse_certificate(struct cur m, const struct tls_events *ev, void *ctx)
+{
+    struct tls_certificate c = {.leaf = cur_make(NULL, 0)};
+    struct cur list, cert;
+    if (!cur_vec24(&m, &list) || !cur_empty(&m)) {
+        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+        return;
+    }
+    while (!cur_empty(&list) && cur_vec24(&list, &cert)) {
+        if (c.count++ == 0)
+            c.leaf = cert;
+    }
+    if (cur_failed(&list))
+        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+    if (ev->certificate)
+        ev->certificate(ctx, &c);
+}
+
+/* RFC 8422 5.4 (ECDHE: curve_type 3 = named_curve, then the curve) or RFC
+ * 5246 7.4.3 (DHE: dh_p<1..2^16-1>, dh_g, dh_Ys). The suite says which; the
+ * layouts are told apart by which one the bytes fit. */
+static void parse_server_kx(struct cur m, const struct tls_events *ev, void *ctx)
+{
+    struct tls_server_kx kx = {0};
+    struct cur ec = m, dh = m, point, p, g, ys;
+    uint8_t curve_type;
+    cur_u8(&ec, &curve_type);
+    cur_u16(&ec, &kx.group);
+    cur_vec8(&ec, &point);
+    bool is_ec = !cur_failed(&ec) && curve_type == 3 && !cur_empty(&point);
+    cur_vec16(&dh, &p);
+    cur_vec16(&dh, &g);
+    cur_vec16(&dh, &ys);
+    bool is_dh = !cur_failed(&dh) && !cur_empty(&p) && !cur_empty(&g) && !cur_empty(&ys);
+    if (is_ec && !(is_dh && cur_left(&p) > 64)) {
+        kx.dh_bits = 0;
+    } else if (is_dh) {
+        kx.group = 0;
+        const uint8_t *b = cur_ptr(&p);
+        size_t n = cur_left(&p);
+        while (n > 0 && b[0] == 0) {
+            b++;
+            n--;
+        }
+        unsigned bits = (unsigned)n * 8u;
+        for (uint8_t top = n ? b[0] : 0; n && !(top & 0x80); top = (uint8_t)(top << 1))
+            bits--;
+        kx.dh_bits = (uint16_t)(bits > 0xFFFF ? 0xFFFF : bits);
+    } else {
+        return; /* PSK or another layout: nothing to say */
+    }
+    if (ev->server_kx)
+        ev->server_kx(ctx, &kx);
 }
 
 static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body,
@@ -313,6 +388,10 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
         parse_server_hello(t, body, false, ev, ctx);
     else if (type == HS_HELLO_RETRY_REQUEST_DRAFT && dir == TLS_SERVER)
         parse_server_hello(t, body, true, ev, ctx);
+    else if (type == HS_CERTIFICATE && dir == TLS_SERVER && t->version != TLS_VERSION_TLS13)
+        parse_certificate(body, ev, ctx);
+    else if (type == HS_SERVER_KEY_EXCHANGE && dir == TLS_SERVER)
+        parse_server_kx(body, ev, ctx);
 }
 
 static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n)

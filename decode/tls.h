@@ -31,10 +31,14 @@
 
 struct tls_client_hello {
     uint16_t legacy_version;
-    bool sslv2_format;   /* an SSLv2-compatible CLIENT-HELLO */
-    struct cur suites;   /* 2-byte ids (3-byte for SSLv2 format) */
-    struct cur versions; /* supported_versions list, empty if absent */
-    const uint8_t *sni;  /* host_name, NULL if absent */
+    bool sslv2_format;        /* an SSLv2-compatible CLIENT-HELLO */
+    struct cur suites;        /* 2-byte ids (3-byte for SSLv2 format) */
+    struct cur versions;      /* supported_versions list, empty if absent */
+    struct cur extensions;    /* the whole extensions block, in order (for JA3) */
+    struct cur groups;        /* supported_groups list (2-byte ids) */
+    struct cur point_formats; /* ec_point_formats list (1-byte ids) */
+    struct cur alpn;          /* ALPN protocol_name_list (8-bit length-prefixed names) */
+    const uint8_t *sni;       /* host_name, NULL if absent */
     size_t sni_len;
 };
 
@@ -45,6 +49,20 @@ struct tls_server_hello {
     uint32_t sslv2_cipher; /* SSLv2 SERVER-HELLO: first cipher kind */
     bool hrr;              /* HelloRetryRequest */
     bool sslv2;
+    struct cur extensions;    /* the whole extensions block, in order (for JA3S) */
+    uint16_t key_share_group; /* TLS 1.3 key_share (or the HRR's selected group); 0 none */
+};
+
+/* The server's Certificate message (TLS 1.2 and older show it in clear). */
+struct tls_certificate {
+    struct cur leaf; /* DER of the first certificate; empty if none */
+    unsigned count;  /* certificates in the chain */
+};
+
+/* What a TLS 1.2 ServerKeyExchange says about the key exchange. */
+struct tls_server_kx {
+    uint16_t group;   /* named curve (ECDHE), 0 otherwise */
+    uint16_t dh_bits; /* size of the DH prime (DHE), 0 otherwise */
 };
 
 struct tls_events {
@@ -55,6 +73,9 @@ struct tls_events {
      * ChangeCipherSpec, or application data). */
     void (*record)(void *ctx, int dir, uint8_t type, bool encrypted, uint32_t len);
     void (*anomaly)(void *ctx, int dir, enum anomaly a);
+    /* Optional (may be NULL). */
+    void (*certificate)(void *ctx, const struct tls_certificate *c);
+    void (*server_kx)(void *ctx, const struct tls_server_kx *kx);
 };
 
 struct tls_dir {

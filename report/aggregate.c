@@ -40,8 +40,31 @@ static bool is_envelope(uint8_t leak)
            leak == SESSION_LEAK_BDAT;
 }
 
-void aggregate_add(struct aggregate *a, const struct session_record *r)
+static void add_findings(struct aggregate *a, const struct session_record *r,
+                         const struct verdict *v)
 {
+    for (unsigned i = 0; i < FINDING_COUNT; i++) {
+        if (!(v->findings & (1u << i)))
+            continue;
+        a->findings[i]++;
+        if (a->nexamples[i] < AGGREGATE_EXAMPLES) {
+            struct aggregate_example *e = &a->examples[i][a->nexamples[i]++];
+            e->start_us = r->start_us;
+            e->family = r->family;
+            memcpy(e->client, r->client, 16);
+            memcpy(e->server, r->server, 16);
+            e->client_port = r->client_port;
+            e->server_port = r->server_port;
+        }
+    }
+    a->envelope_offered += v->envelope_offered;
+    if (r->mode == SESSION_STARTTLS || r->mode == SESSION_IMPLICIT_TLS)
+        a->grades[v->grade < GRADE_COUNT ? v->grade : GRADE_UNKNOWN]++;
+}
+
+void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+{
+    add_findings(a, r, v);
     if (a->total == 0 || r->start_us < a->first_us)
         a->first_us = r->start_us;
     if (r->end_us > a->last_us)

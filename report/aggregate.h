@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findings.h"
 #include "session.h"
 
 #define AGGREGATE_MAX_VERSIONS 64u
+#define AGGREGATE_EXAMPLES 3u
 
 struct aggregate_count {
     uint32_t key; /* cipher id (0x10000 | id for SSLv2 kinds) or TLS version */
@@ -28,11 +30,21 @@ struct aggregate {
     size_t nsslv2;
     struct aggregate_count versions[AGGREGATE_MAX_VERSIONS];
     size_t nversions;
+    uint64_t findings[FINDING_COUNT];
+    uint64_t envelope_offered; /* envelope in clear though STARTTLS was offered */
+    uint64_t grades[GRADE_COUNT];
+    struct aggregate_example {
+        uint64_t start_us;
+        uint8_t family;
+        uint8_t client[16], server[16];
+        uint16_t client_port, server_port;
+    } examples[FINDING_COUNT][AGGREGATE_EXAMPLES];
+    uint8_t nexamples[FINDING_COUNT];
 };
 
 int aggregate_init(struct aggregate *a);
 void aggregate_free(struct aggregate *a);
-void aggregate_add(struct aggregate *a, const struct session_record *r);
+void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v);
 
 /* A sorted view for output: ciphers by count (desc) then name. */
 struct aggregate_cipher {

@@ -25,7 +25,8 @@ static void mode_line(FILE *f, const char *name, uint64_t n, uint64_t total)
     fprintf(f, "  %-22s %8" PRIu64 "  %5.1f%%\n", name, n, pct(n, total));
 }
 
-void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap)
+void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi)
 {
     char size[32], t0[32], t1[32];
     human_bytes(cap->bytes, size, sizeof size);
@@ -76,6 +77,13 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
             a->leak_envelope, a->leak_envelope == 1 ? "" : "s");
     fprintf(f, "%8" PRIu64 " session%s sent AUTH in clear\n", a->leak_auth,
             a->leak_auth == 1 ? "" : "s");
+
+    fputs("\nCipher grades (encrypted sessions)\n", f);
+    for (unsigned g = GRADE_RECOMMENDED; g < GRADE_COUNT; g++)
+        fprintf(f, "%8" PRIu64 " %s\n", a->grades[g], grade_name((enum grade)g));
+    if (a->grades[GRADE_UNKNOWN])
+        fprintf(f, "%8" PRIu64 " unknown\n", a->grades[GRADE_UNKNOWN]);
+    text_write_findings(f, a, fi);
 
     fputs("\nCapture\n", f);
     fprintf(f, "%8" PRIu64 " TCP flows, %" PRIu64 " without payload, %" PRIu64 " not SMTP\n",

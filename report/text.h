@@ -5,7 +5,11 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "findings.h"
 
-void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap);
+void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi);
+/* Servers, findings with examples, recommendations (part of the report). */
+void text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi);
 
 #endif

@@ -1,0 +1,21 @@
+/* The facts of a certificate that the report uses, parsed by OpenSSL's
+ * libcrypto (never by hand). */
+#ifndef SMTPTLS_X509_H
+#define SMTPTLS_X509_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct x509_summary {
+    char subject[160], issuer[160]; /* RFC 2253, cut to fit */
+    int64_t not_before, not_after;  /* Unix seconds */
+    bool self_signed;               /* issuer = subject and its own key verifies it */
+    char key_type[12];              /* "RSA", "EC", "DSA", "Ed25519", ... */
+    uint16_t key_bits;
+};
+
+/* 0 on success, -1 when the bytes are not a DER certificate. */
+int x509_summarize(const uint8_t *der, size_t len, struct x509_summary *out);
+
+#endif

@@ -1,0 +1,55 @@
+/* Per-server statistics (a server is an address and port), for the
+ * per-server table and for findings that need a server's history. Bounded:
+ * past LIMIT_SERVERS servers, the rest share one "other" row. */
+#ifndef SMTPTLS_SERVERS_H
+#define SMTPTLS_SERVERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "grade.h"
+
+#define LIMIT_SERVERS 65536u
+#define SERVER_CIPHERS_KEPT 6u
+
+enum server_version { /* bits of server_stats.versions */
+                      SV_SSL2,
+                      SV_SSL3,
+                      SV_TLS10,
+                      SV_TLS11,
+                      SV_TLS12,
+                      SV_TLS13,
+                      SV_OTHER,
+                      SV_COUNT
+};
+
+struct server_stats {
+    uint8_t family;
+    uint8_t addr[16];
+    uint16_t port;
+    bool other; /* the overflow row */
+    uint64_t sessions, encrypted, plaintext, failed, unknown;
+    uint64_t offered, not_offered;
+    uint64_t not_offered_before_offer; /* sessions without STARTTLS before it was first seen */
+    uint8_t versions;                  /* bitmask of enum server_version */
+    uint8_t nciphers;
+    bool more_ciphers;
+    uint32_t ciphers[SERVER_CIPHERS_KEPT]; /* 0x10000 | kind for SSLv2 */
+    enum grade worst;
+    uint64_t findings; /* sessions with at least one finding */
+};
+
+struct servers;
+
+struct servers *servers_new(void);
+void servers_free(struct servers *s);
+/* The row of a server, created on first use (the overflow row when full). */
+struct server_stats *servers_get(struct servers *s, uint8_t family, const uint8_t addr[16],
+                                 uint16_t port);
+/* All rows, sorted by sessions (most first), then address; caller frees. */
+size_t servers_sorted(const struct servers *s, struct server_stats ***out);
+int server_version_bit(uint16_t version);
+const char *server_version_name(int bit);
+
+#endif
