@@ -150,6 +150,7 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     bool smtp_port = false;
     bool recognised = session_recognised(c->sess);
     session_finish(c->sess, packets, bytes, c->last_us, end_of(why), &rec);
+    rec.overlap_conflicts = c->rc.dir[0].conflicts + c->rc.dir[1].conflicts;
     c->sess = NULL;
     smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
     if (asked) {
@@ -220,8 +221,11 @@ static void classify_step(struct pipeline *pl, struct conn *c, const struct tcp_
     c->cf = NULL;
 }
 
+/* now is the capture clock (never backwards), for the flow table; ts is the
+ * packet's own time, for the record (captures merged from several queues
+ * run backwards by a little). */
 static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const struct tcp_seg *t,
-                       struct cur l3, uint64_t ts)
+                       struct cur l3, uint64_t now, uint64_t ts)
 {
     struct flow_tuple tu;
     tu.family = ip->family;
@@ -232,22 +236,25 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
 
     int dir;
     bool created;
-    struct conn *c = flow_lookup(pl->flows, &tu, ts, &dir, &created);
+    struct conn *c = flow_lookup(pl->flows, &tu, now, &dir, &created);
     if (c && !created && (c->closing || c->rst) && (t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
         !c->syn[dir]) {
         flow_close_now(pl->flows, c, FLOW_CLOSE_REUSED); /* a new connection, same ports */
-        c = flow_lookup(pl->flows, &tu, ts, &dir, &created);
+        c = flow_lookup(pl->flows, &tu, now, &dir, &created);
     }
     if (!c)
         return;
     if (created) {
-        c->first_us = ts;
+        c->first_us = c->last_us = ts;
         c->client = guess_client(pl, t);
         pl->stats.flows++;
     }
+    if (ts < c->first_us)
+        c->first_us = ts;
     if ((t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !c->sess && !c->syn[0] && !c->syn[1])
         c->client = (uint8_t)dir;
-    c->last_us = ts;
+    if (ts > c->last_us)
+        c->last_us = ts;
     classify_step(pl, c, t, l3, ts);
     c->packets[dir]++;
     c->bytes[dir] += t->payload_len;
@@ -276,7 +283,7 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
 
     if (!c->closing && (c->rst || (c->rc.dir[0].finished && c->rc.dir[1].finished))) {
         c->closing = true;
-        flow_mark_closing(pl->flows, c, ts);
+        flow_mark_closing(pl->flows, c, now);
     }
 }
 
@@ -285,9 +292,9 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     struct pipeline_stats *st = &pl->stats;
     st->packets++;
     st->bytes += pkt->wirelen;
-    uint64_t ts = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
-    pl->now_us = ts;
-    flow_expire(pl->flows, ts);
+    uint64_t now = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
+    pl->now_us = now;
+    flow_expire(pl->flows, now);
 
     struct link_out lo;
     uint32_t caplen = pkt->caplen < pkt->wirelen ? pkt->caplen : pkt->wirelen;
@@ -309,7 +316,7 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     struct cur l3 = lo.net; /* for nDPI; not for a reassembled datagram */
     if (ip.fragment) {
         struct ip_info whole;
-        if (!ipfrag_add(pl->frags, &ip, ts, &whole))
+        if (!ipfrag_add(pl->frags, &ip, now, &whole))
             return;
         ip = whole;
         l3 = cur_make(NULL, 0);
@@ -326,7 +333,7 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     }
     if (ip.tunnels)
         l3 = cur_make(NULL, 0);
-    tcp_packet(pl, &ip, &t, l3, ts);
+    tcp_packet(pl, &ip, &t, l3, now, pkt->ts_us);
 }
 
 void pipeline_finish(struct pipeline *pl)

@@ -191,6 +191,13 @@ void session_gap(struct session *s, int side, uint64_t n)
     session_count_anomaly(s, ANOMALY_REASM_GAP);
     switch (s->side[side]) {
     case SIDE_SMTP:
+        if (smtp_expects_tls(&s->smtp, side)) {
+            /* The gap took the start of TLS: resume it at a record header. */
+            s->side[side] = SIDE_TLS;
+            s->went_tls[side] = true;
+            tls_gap(&s->tls, side, n);
+            break;
+        }
         smtp_gap(&s->smtp, side, n, &session_smtp_events, s);
         break;
     case SIDE_TLS:

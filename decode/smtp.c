@@ -329,6 +329,18 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
     size_t toff = l->len > 4 ? 4 : l->len;
     if (l->truncated)
         ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
+    if (s->reply_cut) {
+        s->reply_cut = false;
+        if (code != s->reply_code) {
+            /* The rest of the interrupted reply was in the gap: it answered
+             * its command, whose outcome is not known. */
+            if (s->greeting_seen)
+                pop(s);
+            s->greeting_seen = true;
+            s->reply_code = 0;
+            s->reply_lines = 0;
+        }
+    }
     if (s->reply_code && s->reply_code != code)
         ev->anomaly(ctx, ANOMALY_SMTP_BAD_REPLY);
     s->reply_code = (uint16_t)code;
@@ -351,7 +363,10 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
         if (to == SMTP_VERB_NONE && s->reply_lines == 0)
             ev->anomaly(ctx, ANOMALY_SMTP_REPLY_WITHOUT_COMMAND);
     }
-    ev->reply(ctx, to, code, s->reply_lines, last, p + toff, l->len - toff);
+    /* A continuation line cut short (by a gap or the length cap) would
+     * report half a word, such as half a capability: its code is enough. */
+    if (!(l->truncated && !last && s->reply_lines > 0))
+        ev->reply(ctx, to, code, s->reply_lines, last, p + toff, l->len - toff);
     s->reply_lines++;
     if (!last)
         return;
@@ -428,6 +443,12 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
     return n;
 }
 
+bool smtp_expects_tls(const struct smtp *s, int dir)
+{
+    return dir == SMTP_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED
+                              : s->cstate == SMTP_C_TLS_EXPECTED;
+}
+
 void smtp_init(struct smtp *s, bool at_start)
 {
     memset(s, 0, sizeof *s);
@@ -458,8 +479,7 @@ void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev,
     if (dir == SMTP_SERVER) {
         if (s->sstate != SMTP_S_RESYNC && line_take_partial(&s->line[SMTP_SERVER], &l))
             reply_line(s, &l, ev, ctx);
-        s->reply_code = 0;
-        s->reply_lines = 0;
+        s->reply_cut = s->reply_lines > 0; /* decided by the next reply line */
         s->sstate = SMTP_S_RESYNC;
         return;
     }

@@ -90,6 +90,7 @@ struct smtp {
     bool body_gap;       /* the DATA body lost bytes: its end may be among them */
     uint16_t reply_code; /* of the multi-line reply in progress, 0 if none */
     uint16_t reply_lines;
+    bool reply_cut; /* a gap fell inside that reply */
     uint64_t bdat_left;
 };
 
@@ -103,6 +104,9 @@ size_t smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n, const stru
 /* n bytes of this direction were not captured. A line cut short by the gap
  * (a snapshot length, say) still counts: its verb or code is reported. */
 void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev, void *ctx);
+
+/* After a 2xx to STARTTLS: the next bytes of this direction should be TLS. */
+bool smtp_expects_tls(const struct smtp *s, int dir);
 
 /* First byte of a TLS record (handshake, alert, change_cipher_spec,
  * application data) or of an SSLv2 record header. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #define PAIRS 65536u /* direct-mapped: a collision forgets the older pair */
-#define FALLBACK_WINDOW_US (3600ull * 1000000ull)
+#define FALLBACK_WINDOW_US (300ull * 1000000ull) /* a retry in clear comes at once */
 
 struct pair {
     uint8_t client[16], server[16];
@@ -173,6 +173,8 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_TLS_FALLBACK_CLEARTEXT);
         v->fallback_after_us = p->failed_us;
     }
+    if (pair_is(p, r))
+        p->failed_us = 0; /* only the next session of the pair can be the retry */
     if (r->mode == SESSION_STARTTLS_FAILED && r->failure != SESSION_FAIL_REFUSED) {
         p->family = r->family;
         memcpy(p->client, r->client, 16);

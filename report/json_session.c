@@ -252,6 +252,7 @@ void json_write_session(FILE *f, const struct session_record *r, const struct ve
     jw_text(&w, "failure", session_failure_name(r->failure));
     jw_bool(&w, "syn_seen", r->syn_seen);
     jw_u64(&w, "gaps", r->gaps);
+    jw_u64(&w, "overlap_conflicts", r->overlap_conflicts);
     smtp_facts(&w, r);
     tls_facts(&w, r);
     certificate(&w, r);
