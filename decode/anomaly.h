@@ -35,6 +35,7 @@
     X(TLS_HS_TOO_LONG, "tls-handshake-too-long")                                                   \
     X(TLS_TRAILING_BYTES, "tls-trailing-bytes")                                                    \
     X(TLS_DUP_EXTENSION, "tls-duplicate-extension")                                                \
+    X(TLS_BAD_EXTENSION, "tls-bad-extension")                                                      \
     X(TLS_BAD_CERTIFICATE, "tls-bad-certificate")                                                  \
     X(TLS_NOT_TLS, "tls-expected-but-not-tls")
 

@@ -105,8 +105,12 @@ static int ipv6_header(struct cur c, struct ip_info *out)
             cur_u8(&c, &nh);
             cur_u8(&c, &len8);
             size_t body = (size_t)len8 * 8u + 6u;
-            if (!cur_skip(&c, body) || wire < body + 2u)
-                return cur_failed(&c) ? ANOMALY_IP_TRUNCATED : ANOMALY_IP6_BAD_EXT;
+            if (cur_failed(&c))
+                return ANOMALY_IP_TRUNCATED;
+            if (wire < body + 2u)
+                return ANOMALY_IP6_BAD_EXT; /* runs past the payload length */
+            if (!cur_skip(&c, body))
+                return ANOMALY_IP_TRUNCATED;
             wire -= body + 2u;
             next = nh;
             continue;
@@ -116,8 +120,12 @@ static int ipv6_header(struct cur c, struct ip_info *out)
             cur_u8(&c, &nh);
             cur_u8(&c, &len4);
             size_t body = ((size_t)len4 + 2u) * 4u - 2u;
-            if (!cur_skip(&c, body) || wire < body + 2u)
-                return cur_failed(&c) ? ANOMALY_IP_TRUNCATED : ANOMALY_IP6_BAD_EXT;
+            if (cur_failed(&c))
+                return ANOMALY_IP_TRUNCATED;
+            if (wire < body + 2u)
+                return ANOMALY_IP6_BAD_EXT;
+            if (!cur_skip(&c, body))
+                return ANOMALY_IP_TRUNCATED;
             wire -= body + 2u;
             next = nh;
             continue;
@@ -141,6 +149,12 @@ static int ipv6_header(struct cur c, struct ip_info *out)
             out->fragment = out->frag_offset != 0 || out->more_fragments;
             out->frag_id = id;
             next = nh;
+            if (out->frag_offset != 0) { /* a later fragment: what follows is payload */
+                out->proto = next;
+                out->l4 = c;
+                out->l4_wire_len = (uint32_t)wire;
+                return 0;
+            }
             continue;
         }
         default:

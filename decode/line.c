@@ -5,21 +5,22 @@
 
 #include "limits.h"
 
+/* The buffer holds one byte more than a line may keep: room for the CR of a
+ * line of exactly LIMIT_SMTP_LINE bytes, whose LF comes in the next chunk. */
+#define LINE_BUF (LIMIT_SMTP_LINE + 1u)
+
 static void keep(struct line_buf *lb, const uint8_t *p, size_t n)
 {
-    if (lb->len >= LIMIT_SMTP_LINE) {
-        if (n)
-            lb->overlong = true;
+    if (n == 0)
         return;
-    }
     if (!lb->buf) {
-        lb->buf = malloc(LIMIT_SMTP_LINE);
+        lb->buf = malloc(LINE_BUF);
         if (!lb->buf) {
             lb->overlong = true;
             return;
         }
     }
-    size_t room = LIMIT_SMTP_LINE - lb->len;
+    size_t room = LINE_BUF - lb->len;
     if (n > room) {
         n = room;
         lb->overlong = true;
@@ -39,6 +40,7 @@ size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_vi
     size_t used = (size_t)(lf - p) + 1u;
     size_t body = used - 1u;
     *got = true;
+    out->cut = false;
     if (lb->len == 0 && !lb->overlong) {
         if (body > 0 && p[body - 1] == '\r')
             body--;
@@ -52,8 +54,8 @@ size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_vi
     if (len > 0 && lb->buf && lb->buf[len - 1] == '\r' && !lb->overlong)
         len--;
     out->p = lb->buf;
-    out->len = lb->buf ? len : 0;
-    out->truncated = lb->overlong;
+    out->len = !lb->buf ? 0 : len < LIMIT_SMTP_LINE ? len : LIMIT_SMTP_LINE;
+    out->truncated = lb->overlong || len > LIMIT_SMTP_LINE;
     lb->len = 0;
     lb->overlong = false;
     return used;
@@ -66,8 +68,9 @@ bool line_take_partial(struct line_buf *lb, struct line_view *out)
         return false;
     }
     out->p = lb->buf;
-    out->len = lb->len;
+    out->len = lb->len < LIMIT_SMTP_LINE ? lb->len : LIMIT_SMTP_LINE;
     out->truncated = true;
+    out->cut = true;
     lb->len = 0;
     lb->overlong = false;
     return true;

@@ -18,7 +18,8 @@ struct line_buf {
 struct line_view {
     const uint8_t *p; /* valid until the next call on this line_buf */
     size_t len;       /* without the line end */
-    bool truncated;   /* the line was longer than the limit */
+    bool truncated;   /* not all of the line is here (too long, or cut) */
+    bool cut;         /* its end was lost in a gap, rather than too long */
 };
 
 /* Take bytes from p[0..n). Returns the number consumed. When a line ended

@@ -74,7 +74,7 @@ struct session_record {
     uint32_t unknown_commands;          /* lines that were not commands */
     uint32_t gaps;
     uint64_t gap_bytes;
-    uint32_t overlap_conflicts; /* late copies whose bytes differed (filled by the pipeline) */
+    uint32_t overlap_conflicts;    /* late copies whose bytes differed (filled by the pipeline) */
     uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
     uint32_t anomalies[ANOMALY_COUNT];
     /* nDPI's view of the flow, filled by the pipeline; "" when not asked. */

@@ -140,6 +140,7 @@ static enum smtp_verb verb_after_binary(const struct line_view *l, struct line_v
     rest->p = l->p + i;
     rest->len = l->len - i;
     rest->truncated = l->truncated;
+    rest->cut = l->cut;
     return parse_verb(rest->p, rest->len, arg_off);
 }
 
@@ -169,7 +170,7 @@ static void client_line(struct smtp *s, const struct line_view *line, const stru
         if (head(s) == SMTP_VERB_AUTH)
             pop(s);
     }
-    if (l->truncated)
+    if (l->truncated && !l->cut)
         ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
     if (v == SMTP_VERB_OTHER)
         ev->anomaly(ctx, ANOMALY_SMTP_UNKNOWN_COMMAND);
@@ -327,7 +328,7 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
         (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u + (unsigned)(p[2] - '0');
     bool last = l->len == 3 || p[3] == ' ';
     size_t toff = l->len > 4 ? 4 : l->len;
-    if (l->truncated)
+    if (l->truncated && !l->cut)
         ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
     if (s->reply_cut) {
         s->reply_cut = false;
@@ -380,10 +381,10 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
     pop(s);
     switch (to) {
     case SMTP_VERB_DATA:
-        if (s->cstate == SMTP_C_DATA_SENT)
+        if (s->cstate == SMTP_C_DATA_SENT) { /* else the body is already under way */
             s->cstate = code == 354 ? SMTP_C_BODY : SMTP_C_COMMAND;
-        if (s->cstate == SMTP_C_BODY && code == 354)
             s->body_match = 1;
+        }
         break;
     case SMTP_VERB_AUTH:
         if (s->cstate == SMTP_C_SASL)
@@ -445,8 +446,7 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
 
 bool smtp_expects_tls(const struct smtp *s, int dir)
 {
-    return dir == SMTP_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED
-                              : s->cstate == SMTP_C_TLS_EXPECTED;
+    return dir == SMTP_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED : s->cstate == SMTP_C_TLS_EXPECTED;
 }
 
 void smtp_init(struct smtp *s, bool at_start)

@@ -232,29 +232,43 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
         while (ext_next(&it, &type, &body, &dup)) {
             if (dup)
                 ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_DUP_EXTENSION);
+            bool ok = true;
             if (type == EXT_SERVER_NAME) {
                 struct cur list, name;
                 uint8_t nt;
-                cur_vec16(&body, &list);
-                while (!cur_empty(&list)) {
+                ok = cur_vec16(&body, &list);
+                while (ok && !cur_empty(&list)) {
                     cur_u8(&list, &nt);
                     cur_vec16(&list, &name);
-                    if (cur_failed(&list))
+                    if (cur_failed(&list)) {
+                        ok = false;
                         break;
+                    }
                     if (nt == 0 && !ch.sni) {
                         ch.sni = cur_ptr(&name);
                         ch.sni_len = cur_left(&name);
                     }
                 }
+                if (!ok) {
+                    ch.sni = NULL; /* a name we cannot trust is no name */
+                    ch.sni_len = 0;
+                }
             } else if (type == EXT_SUPPORTED_VERSIONS) {
-                cur_vec8(&body, &ch.versions);
+                ok = cur_vec8(&body, &ch.versions) && cur_left(&ch.versions) % 2 == 0;
+                if (!ok)
+                    ch.versions = cur_make(NULL, 0);
             } else if (type == EXT_SUPPORTED_GROUPS) {
-                cur_vec16(&body, &ch.groups);
+                ok = cur_vec16(&body, &ch.groups) && cur_left(&ch.groups) % 2 == 0;
             } else if (type == EXT_EC_POINT_FORMATS) {
-                cur_vec8(&body, &ch.point_formats);
+                ok = cur_vec8(&body, &ch.point_formats);
             } else if (type == EXT_ALPN) {
-                cur_vec16(&body, &ch.alpn);
+                ok = cur_vec16(&body, &ch.alpn);
+            } else {
+                cur_skip(&body, cur_left(&body));
             }
+            /* Each vector must fill its extension exactly (RFC 8446 4.2). */
+            if (!ok || !cur_empty(&body))
+                ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_EXTENSION);
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all))
             ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
@@ -309,10 +323,22 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
         while (ext_next(&it, &type, &body, &dup)) {
             if (dup)
                 ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_DUP_EXTENSION);
-            if (type == EXT_SUPPORTED_VERSIONS && cur_u16(&body, &v))
-                sh.version = v;
-            else if ((type == EXT_KEY_SHARE || type == EXT_KEY_SHARE_DRAFT) && cur_u16(&body, &v))
-                sh.key_share_group = v; /* the group leads both the share and the HRR form */
+            bool ok = true;
+            if (type == EXT_SUPPORTED_VERSIONS) {
+                ok = cur_u16(&body, &v);
+                if (ok)
+                    sh.version = v;
+            } else if (type == EXT_KEY_SHARE || type == EXT_KEY_SHARE_DRAFT) {
+                /* ServerHello: group and key_exchange<1..2^16-1>; HRR: the group alone. */
+                struct cur key;
+                ok = cur_u16(&body, &v) && (sh.hrr || (cur_vec16(&body, &key) && !cur_empty(&key)));
+                if (ok)
+                    sh.key_share_group = v;
+            } else {
+                cur_skip(&body, cur_left(&body));
+            }
+            if (!ok || !cur_empty(&body))
+                ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_EXTENSION);
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
             ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
@@ -396,6 +422,8 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
 
 static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n)
 {
+        if (n == 0)
+        return true;
     if (d->hs_len + n > d->hs_cap) {
         size_t cap = d->hs_cap ? d->hs_cap : 1024u;
         while (cap < d->hs_len + n)
@@ -427,6 +455,8 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
                             const struct tls_events *ev, void *ctx)
 {
     struct tls_dir *d = &t->d[dir];
+    if (d->hs_lost)
+        return;
     while (n > 0) {
         if (d->hs_skip) {
             size_t k = n < d->hs_skip ? n : d->hs_skip;
@@ -596,16 +626,15 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
     }
     while (n > 0 && !d->failed) {
         if (d->left == 0 && d->hdr_need == 0) {
-            /* A new record. The first may be an SSLv2 hello. */
-            if (!d->started && (p[0] & 0x80)) {
+            /* A new record. The first may be an SSLv2 hello; after a
+             * v2-compatible hello answered in TLS, records are TLS. */
+            if (!d->started && (p[0] & 0x80))
                 d->sslv2 = true;
-                d->hdr_need = 2;
-            } else if (d->sslv2) {
-                d->hdr_need = (p[0] & 0x80) ? 2 : 3;
-            } else {
-                d->hdr_need = 5;
-            }
+            else if (d->sslv2 && t->version != TLS_VERSION_SSL2)
+                d->sslv2 = false;
+            d->hdr_need = !d->sslv2 ? 5 : (p[0] & 0x80) ? 2 : 3;
             d->hdr_len = 0;
+            d->skip_record = false;
         }
         if (d->hdr_len < d->hdr_need) {
             size_t k = d->hdr_need - d->hdr_len;
@@ -623,11 +652,8 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
             d->started = true;
             d->hdr_need = 0;
             if (d->sslv2) {
-                /* Only the first record (the hello) is read: it must be whole here. */
-                if (first) {
-                    size_t k2 = n < d->left ? n : d->left;
-                    sslv2_record(t, dir, cur_make(p, k2), ev, ctx);
-                }
+                d->v2_hello = first; /* only the hello is read; the rest is encrypted */
+                d->hs_len = 0;
                 ev->record(ctx, dir, 0, !first, d->left);
             } else {
                 ev->record(ctx, dir, d->type, encrypted_record(t, d, d->type), d->left);
@@ -638,7 +664,19 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
                 continue;
         }
         size_t k = n < d->left ? n : d->left;
-        if (!d->sslv2 && !encrypted_record(t, d, d->type)) {
+        if (d->skip_record) {
+            /* the rest of a record a gap cut into */
+        } else if (d->sslv2) {
+            if (d->v2_hello && !hs_append(t, d, p, k)) {
+                ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+                d->v2_hello = false;
+            }
+            if (d->v2_hello && k == d->left) {
+                sslv2_record(t, dir, cur_make(d->hs, d->hs_len), ev, ctx);
+                d->hs_len = 0;
+                d->v2_hello = false;
+            }
+        } else if (!encrypted_record(t, d, d->type)) {
             if (d->type == TLS_CT_HANDSHAKE) {
                 handshake_bytes(t, dir, p, k, ev, ctx);
             } else if (d->type == TLS_CT_ALERT) {
@@ -662,11 +700,18 @@ void tls_gap(struct tls *t, int dir, uint64_t n)
     struct tls_dir *d = &t->d[dir];
     if (d->failed)
         return;
+    /* Handshake messages may span records: after a gap none can be framed. */
+    d->hs_lost = d->hs_lost || d->hs_len > 0 || d->hs_skip > 0 ||
+                 (d->type == TLS_CT_HANDSHAKE && d->left > 0) || d->resync || d->hdr_need > 0;
     d->hs_len = 0;
     d->hs_skip = 0;
     d->alert_len = 0;
     if (!d->resync && d->hdr_need == 0 && n <= d->left) {
-        d->left -= (uint32_t)n; /* the gap falls inside a record body */
+        /* The gap falls inside a record body: the framing holds, the rest of
+         * this record's contents cannot be read. */
+        d->left -= (uint32_t)n;
+        d->skip_record = d->left > 0;
+        d->v2_hello = false;
         return;
     }
     if (d->sslv2) {

@@ -89,7 +89,10 @@ struct tls_dir {
     uint8_t alert[2];
     uint8_t alert_len;
     bool started, sslv2, ccs, failed;
-    bool resync; /* after a gap: looking for a record header to trust */
+    bool resync;      /* after a gap: looking for a record header to trust */
+    bool skip_record; /* a gap cut into this record: skip the rest of it */
+    bool v2_hello;    /* collecting an SSLv2 hello record in hs */
+    bool hs_lost;     /* a gap took handshake bytes: message framing is gone */
 };
 
 /* Handshake bytes buffered by all connections together, under one cap. */
@@ -122,7 +125,8 @@ bool tls_failed(const struct tls *t, int dir);
 /* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;
  * *known is false when fewer were given. */
 bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known);
-/* "TLSv1.2", "TLSv1.3-draft18", ...; NULL when unknown. buf holds at least 24 bytes. */
+/* "TLSv1.2", "TLSv1.3-draft18", ...; "0xNNNN" for other values; NULL for 0.
+ * buf holds at least 24 bytes. */
 const char *tls_version_name(uint16_t v, char *buf, size_t len);
 const char *tls_alert_name(uint8_t desc);
 
