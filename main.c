@@ -202,6 +202,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "smtptls: out of memory\n");
         return EXIT_USAGE;
     }
+    opterr = 0; /* one line of our own instead of getopt's */
     while ((c = getopt_long(argc, argv, "+r:i:Z:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
@@ -249,7 +250,12 @@ int main(int argc, char **argv)
             free(files);
             return EXIT_OK;
         default:
-            fputs("smtptls: see 'smtptls --help'\n", stderr);
+            if (optopt > 0 && optopt < 128 && optopt != '?')
+                fprintf(stderr, "smtptls: option -%c: %s (see --help)\n", optopt,
+                        strchr("riZ", optopt) ? "needs an argument" : "unknown option");
+            else
+                fprintf(stderr, "smtptls: unknown option or missing argument: %s (see --help)\n",
+                        argv[optind - 1]);
             free(files);
             return EXIT_USAGE;
         }

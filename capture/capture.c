@@ -52,7 +52,11 @@ static pcap_t *open_file(const char *name, char *err, size_t errlen)
         char *nl = strchr(ebuf, '\n');
         if (nl)
             *nl = '\0';
-        snprintf(err, errlen, "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name, ebuf);
+        const char *shown = strcmp(name, "-") == 0 ? "standard input" : name;
+        if (strncmp(ebuf, name, strlen(name)) == 0) /* libpcap named it already */
+            snprintf(err, errlen, "%s", ebuf);
+        else
+            snprintf(err, errlen, "%s: %s", shown, ebuf);
     }
     return p;
 }

@@ -4,7 +4,8 @@
 #define SMTPTLS_LIMITS_H
 
 /* Flow table. */
-#define LIMIT_FLOWS_DEFAULT 50000u /* --max-flows: about 256 MB at most; README "Reassembly, gaps and limits" */
+#define LIMIT_FLOWS_DEFAULT                                                                        \
+    50000u /* --max-flows: about 256 MB at most; README "Reassembly, gaps and limits" */
 #define LIMIT_FLOWS_MIN 16u
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
 #define LIMIT_CLOSE_LINGER_US (2ull * 1000000ull)           /* after FIN+FIN or RST */

@@ -41,6 +41,8 @@ size_t line_next(struct line_buf *lb, const uint8_t *p, size_t n, struct line_vi
     size_t body = used - 1u;
     *got = true;
     out->cut = false;
+    out->told = lb->told;
+    lb->told = false;
     if (lb->len == 0 && !lb->overlong) {
         if (body > 0 && p[body - 1] == '\r')
             body--;
@@ -71,6 +73,8 @@ bool line_take_partial(struct line_buf *lb, struct line_view *out)
     out->len = lb->len < LIMIT_SMTP_LINE ? lb->len : LIMIT_SMTP_LINE;
     out->truncated = true;
     out->cut = true;
+    out->told = lb->told;
+    lb->told = false;
     lb->len = 0;
     lb->overlong = false;
     return true;
@@ -85,6 +89,7 @@ void line_reset(struct line_buf *lb)
 {
     lb->len = 0;
     lb->overlong = false;
+    lb->told = false;
 }
 
 void line_free(struct line_buf *lb)

@@ -13,6 +13,7 @@ struct line_buf {
     uint8_t *buf; /* allocated on first use, LIMIT_SMTP_LINE bytes */
     uint32_t len; /* bytes kept of the partial line */
     bool overlong;
+    bool told; /* the caller counted this line's overflow already */
 };
 
 struct line_view {
@@ -20,6 +21,7 @@ struct line_view {
     size_t len;       /* without the line end */
     bool truncated;   /* not all of the line is here (too long, or cut) */
     bool cut;         /* its end was lost in a gap, rather than too long */
+    bool told;        /* its overflow was counted while it was still partial */
 };
 
 /* Take bytes from p[0..n). Returns the number consumed. When a line ended

@@ -115,6 +115,17 @@ static void parse_bdat(struct smtp *s, const uint8_t *arg, size_t n)
     s->bdat_left = size;
 }
 
+/* A line over the cap is counted once, as soon as it overflows (a line
+ * that never ends, a 10 MB reply, is counted too). */
+static void count_overlong(struct line_buf *lb, const struct line_view *l,
+                           const struct smtp_events *ev, void *ctx)
+{
+    if ((lb->overlong && !lb->told) || (l && l->truncated && !l->cut && !l->told)) {
+        ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
+        lb->told = lb->overlong;
+    }
+}
+
 /* RFC 4954 SASL responses are base64 (or "*" to cancel). */
 static bool is_sasl_response(const uint8_t *p, size_t n)
 {
@@ -170,8 +181,6 @@ static void client_line(struct smtp *s, const struct line_view *line, const stru
         if (head(s) == SMTP_VERB_AUTH)
             pop(s);
     }
-    if (l->truncated && !l->cut)
-        ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
     if (v == SMTP_VERB_OTHER)
         ev->anomaly(ctx, ANOMALY_SMTP_UNKNOWN_COMMAND);
     if (s->cstate == SMTP_C_STARTTLS_SENT) {
@@ -309,6 +318,7 @@ static size_t feed_client(struct smtp *s, const uint8_t *p, size_t n, const stru
         struct line_view l;
         bool got;
         i += line_next(lb, p + i, n - i, &l, &got);
+        count_overlong(lb, got ? &l : NULL, ev, ctx);
         if (got)
             client_line(s, &l, ev, ctx);
     }
@@ -328,8 +338,6 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
         (unsigned)(p[0] - '0') * 100u + (unsigned)(p[1] - '0') * 10u + (unsigned)(p[2] - '0');
     bool last = l->len == 3 || p[3] == ' ';
     size_t toff = l->len > 4 ? 4 : l->len;
-    if (l->truncated && !l->cut)
-        ev->anomaly(ctx, ANOMALY_SMTP_LINE_TOO_LONG);
     if (s->reply_cut) {
         s->reply_cut = false;
         if (code != s->reply_code) {
@@ -438,6 +446,7 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
         struct line_view l;
         bool got;
         i += line_next(lb, p + i, n - i, &l, &got);
+        count_overlong(lb, got ? &l : NULL, ev, ctx);
         if (got)
             reply_line(s, &l, ev, ctx);
     }

@@ -422,7 +422,7 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
 
 static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n)
 {
-        if (n == 0)
+    if (n == 0)
         return true;
     if (d->hs_len + n > d->hs_cap) {
         size_t cap = d->hs_cap ? d->hs_cap : 1024u;

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Bad input gets a clear one-line error and a documented exit status, and
+what was decoded before the damage is still reported.
+
+usage: check_inputs.py SMTPTLS PCAPS_DIR
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def run(smtptls, *args):
+    p = subprocess.run([smtptls] + list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect(what, smtptls, args, status, stderr_has=None, stdout_check=None):
+    rc, out, err = run(smtptls, *args)
+    lines = err.strip().splitlines()
+    ok = rc == status
+    ok = ok and (status == 0 or (len(lines) == 1 and lines[0].startswith("smtptls: ")))
+    if stderr_has and (not lines or stderr_has not in lines[-1]):
+        ok = False
+    if stdout_check and not stdout_check(out):
+        ok = False
+    print("%s %-44s exit %d  %s" % ("ok  " if ok else "FAIL", what, rc, lines[-1] if lines else ""))
+    if not ok:
+        failures.append(what)
+
+
+def summary_sessions(out):
+    try:
+        return json.loads(out)["sessions"]["total"]
+    except (ValueError, KeyError):
+        return -1
+
+
+def main():
+    smtptls, pcaps = sys.argv[1], sys.argv[2]
+    good = os.path.join(pcaps, "mixed.pcap")
+    with open(good, "rb") as f:
+        data = f.read()
+    d = tempfile.mkdtemp(prefix="smtptls-inputs-")
+
+    def write(name, content):
+        path = os.path.join(d, name)
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    # Where the first packet record starts and how long it is (little-endian pcap).
+    caplen0 = struct.unpack("<I", data[32:36])[0]
+    expect("missing file", smtptls, ["-r", os.path.join(d, "nope.pcap")], 2, "No such file")
+    expect("a directory", smtptls, ["-r", d], 2)
+    expect("empty file", smtptls, ["-r", write("empty.pcap", b"")], 2)
+    expect("not a capture", smtptls, ["-r", write("text.pcap", b"HELO this is text\n" * 10)], 2)
+    expect("truncated global header", smtptls, ["-r", write("hdr.pcap", data[:10])], 2)
+    bad_lt = bytearray(data[:24 + 16 + caplen0])
+    struct.pack_into("<I", bad_lt, 20, 4242)
+    expect("unknown link type", smtptls, ["-r", write("lt.pcap", bytes(bad_lt))], 2,
+           "unsupported link type")
+    # Cut in the middle of a packet, two thirds in: everything before is reported.
+    cut = write("cut.pcap", data[:len(data) * 2 // 3])
+    full = summary_sessions(run(smtptls, "-r", good, "--json")[1])
+    expect("truncated in the middle (partial report)", smtptls, ["-r", cut, "--json"], 4,
+           "truncated", lambda out: 0 < summary_sessions(out) < full)
+    # A record whose captured length exceeds the snapshot length, and an absurd one.
+    for name, value in (("caplen above snaplen", 262144 + 100), ("absurd caplen", 0xFFFFFFF0)):
+        b = bytearray(data)
+        off = 24 + 16 + caplen0  # the second record
+        struct.pack_into("<I", b, off + 8, value)
+        expect(name + " (partial report)", smtptls, ["-r", write("bad.pcap", bytes(b)), "--json"],
+               4, None, lambda out: summary_sessions(out) >= 0)
+    expect("bad filter", smtptls, ["-r", good, "tcp", "port", "banana"], 3, "bad filter")
+    expect("-r with -i", smtptls, ["-r", good, "-i", "lo"], 1)
+    expect("nothing to read", smtptls, [], 1)
+    expect("unknown option", smtptls, ["--frobnicate"], 1)
+    expect("bad number", smtptls, ["-r", good, "--max-flows", "lots"], 1)
+    expect("unwritable --sessions", smtptls,
+           ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
+    expect("unknown interface", smtptls, ["-i", "no-such-if0"], 2)
+    expect("a good file after a missing one is not read", smtptls,
+           ["-r", good, "-r", os.path.join(d, "nope.pcap")], 2)
+    expect("a good capture", smtptls, ["-r", good, "--json"], 0, None,
+           lambda out: summary_sessions(out) == full)
+    p = subprocess.run([smtptls, "-r", "-", "--json"], input=data, capture_output=True)
+    ok = p.returncode == 0 and summary_sessions(p.stdout.decode()) == full
+    print("%s %-44s exit %d" % ("ok  " if ok else "FAIL", "-r - (standard input)", p.returncode))
+    if not ok:
+        failures.append("standard input")
+
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    os.rmdir(d)
+    if failures:
+        print("FAILED: " + ", ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
