@@ -155,6 +155,7 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
     cap->frags_reassembled = ps->frags_reassembled;
     cap->frags_dropped = ps->frags_dropped;
     cap->truncated = ps->truncated;
+    cap->ip_length_lies = ps->ip_length_lies;
     for (unsigned i = 0; i < ANOMALY_COUNT; i++) {
         if (!ps->decode_errors[i])
             continue;
@@ -168,6 +169,7 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
     cap->flows = ps->flows;
     cap->flows_without_payload = ps->flows_without_payload;
     cap->flows_not_smtp = ps->flows_not_smtp;
+    cap->flows_tail_only = ps->flows_tail_only;
     cap->gaps = ps->gaps;
     cap->gap_bytes = ps->gap_bytes;
     cap->overlap_conflicts = ps->overlap_conflicts;

@@ -26,6 +26,7 @@ struct conn {
     uint8_t client; /* direction of the client */
     bool syn[2], fin[2], rst;
     bool closing;
+    bool tail_only; /* every packet so far carried FIN or RST, none a SYN */
 };
 
 struct pipeline {
@@ -71,7 +72,7 @@ static bool ensure_session(struct pipeline *pl, struct conn *c)
     st.family = family;
     st.client = caddr;
     st.server = saddr;
-    st.syn_seen = c->syn[c->client];
+    st.syn_seen = c->syn[0] || c->syn[1]; /* the SYN or the SYN-ACK: the start is here */
     st.implicit_port = port_in(pl->cfg.implicit_ports, pl->cfg.nimplicit_ports, st.server_port);
     st.tls_budget = &pl->tls_budget;
     c->sess = session_new(&st);
@@ -140,6 +141,18 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     free(c->verdict);
     c->cf = NULL;
     c->verdict = NULL;
+    if (c->tail_only) {
+        /* Only FIN or RST packets: retransmissions after the connection
+         * closed (and its flow ended), or a capture that began at its end. */
+        pl->stats.flows_tail_only++;
+        if (c->sess) {
+            struct session_record rec;
+            uint64_t zero[2] = {0, 0};
+            session_finish(c->sess, zero, zero, c->last_us, end_of(why), &rec);
+            c->sess = NULL;
+        }
+        return;
+    }
     if (!c->sess) {
         pl->stats.flows_without_payload++;
         return;
@@ -157,7 +170,7 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
         snprintf(rec.ndpi_protocol, sizeof rec.ndpi_protocol, "%s", verdict.protocol);
         snprintf(rec.ndpi_risks, sizeof rec.ndpi_risks, "%s", verdict.risks);
     }
-    if (!smtp_port && !recognised && !verdict.smtp) {
+    if (!smtp_port && !recognised && !verdict.smtp && !pl->cfg.all_flows) {
         pl->stats.flows_not_smtp++;
         return;
     }
@@ -248,7 +261,10 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
         c->first_us = c->last_us = ts;
         c->client = guess_client(pl, t);
         pl->stats.flows++;
+        c->tail_only = true;
     }
+    if (!(t->flags & (TCP_FIN | TCP_RST)) || (t->flags & TCP_SYN))
+        c->tail_only = false;
     if (ts < c->first_us)
         c->first_us = ts;
     if ((t->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !c->sess && !c->syn[0] && !c->syn[1])
@@ -312,6 +328,12 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     if (rc) {
         st->decode_errors[rc]++;
         return;
+    }
+    if (pkt->caplen >= pkt->wirelen && cur_left(&ip.l4) < ip.l4_wire_len) {
+        /* The frame is whole, so the IP length claiming more is wrong, not
+         * cut by a snapshot length: believe the frame. */
+        st->ip_length_lies++;
+        ip.l4_wire_len = (uint32_t)cur_left(&ip.l4);
     }
     struct cur l3 = lo.net; /* for nDPI; not for a reassembled datagram */
     if (ip.fragment) {

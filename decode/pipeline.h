@@ -29,7 +29,8 @@ struct pipeline_config {
     size_t nsmtp_ports;
     const uint16_t *implicit_ports; /* implicit TLS (465) */
     size_t nimplicit_ports;
-    bool classify; /* ask nDPI about every flow with payload */
+    bool classify;  /* ask nDPI about every flow with payload */
+    bool all_flows; /* every flow with payload is a session (TLS conformance tests) */
 };
 
 struct pipeline_stats {
@@ -37,8 +38,9 @@ struct pipeline_stats {
     uint64_t non_ip, non_tcp;
     uint64_t fragments, frags_reassembled, frags_dropped;
     uint64_t decode_errors[ANOMALY_COUNT];
-    uint64_t truncated; /* packets whose payload the snapshot length cut */
-    uint64_t flows, flows_without_payload, flows_not_smtp, sessions;
+    uint64_t truncated;      /* packets whose payload the snapshot length cut */
+    uint64_t ip_length_lies; /* whole frames shorter than their IP length says */
+    uint64_t flows, flows_without_payload, flows_not_smtp, flows_tail_only, sessions;
     uint64_t evicted, expired;
     uint64_t gaps, gap_bytes, overlap_conflicts, held_peak, held_cap_hits, out_of_window;
     uint64_t session_alloc_failures;

@@ -372,7 +372,9 @@ void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
     uint32_t seq = in->seq;
 
     if (in->syn) {
-        if (!d->started || (!d->syn_seen && d->delivered == 0 && !d->held)) {
+        /* A later SYN (or SYN-ACK) with another sequence number replaces an
+         * earlier one as long as no data came: the last one is the real one. */
+        if (!d->started || (d->delivered == 0 && !d->held)) {
             d->next_seq = seq + 1u;
             d->max_seq = d->next_seq;
             d->started = 1;

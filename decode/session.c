@@ -114,6 +114,9 @@ static void to_tls(struct session *s, int side, const uint8_t *p, size_t n, bool
 
 /* The first bytes of a side decide: TLS from byte 0, or SMTP. Mid-stream
  * (no SYN), any record type counts; from the start only a hello does. */
+/* The first bytes of a side decide: TLS from byte 0, or SMTP. A client at
+ * the start must open with a hello; a server answering TLS, or any side
+ * joined mid-stream, with any plausible record (an early alert, say). */
 static int decide(struct session *s, int side, const uint8_t *p, size_t n)
 {
     bool known;
@@ -122,7 +125,8 @@ static int decide(struct session *s, int side, const uint8_t *p, size_t n)
         return SIDE_UNDECIDED;
     if (hello)
         return SIDE_TLS;
-    if (s->midstream[side] && n >= 3 && p[0] >= TLS_CT_CHANGE_CIPHER_SPEC &&
+    bool any_record = s->midstream[side] || (side == SESSION_SERVER && s->tls_from_start[0]);
+    if (any_record && n >= 3 && p[0] >= TLS_CT_CHANGE_CIPHER_SPEC &&
         p[0] <= TLS_CT_APPLICATION_DATA && p[1] == 3 && p[2] <= 4)
         return SIDE_TLS;
     return SIDE_SMTP;

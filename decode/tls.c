@@ -30,6 +30,12 @@ static const uint8_t hrr_random[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
+bool tls_is_13(uint16_t v)
+{
+    /* TLS 1.3, its drafts (0x7fNN) and Facebook's fizz drafts (0xfbNN, 0x7eNN) */
+    return v == TLS_VERSION_TLS13 || (v >> 8) == 0x7F || (v >> 8) == 0xFB || (v >> 8) == 0x7E;
+}
+
 void tls_init(struct tls *t)
 {
     memset(t, 0, sizeof *t);
@@ -213,17 +219,19 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
     cur_vec8(&m, &sid);
     cur_vec16(&m, &ch.suites);
     cur_vec8(&m, &comp);
-    if (cur_failed(&m) || cur_left(&sid) > 32 || cur_left(&ch.suites) % 2 != 0 ||
-        cur_empty(&ch.suites) || cur_empty(&comp)) {
+    if (cur_failed(&m) || cur_left(&ch.suites) % 2 != 0) {
         ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
         return;
     }
+    /* Out of the RFC but readable: said, and read on, as tshark does. */
+    if (cur_left(&sid) > 32 || cur_empty(&ch.suites) || cur_empty(&comp))
+        ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
     ch.versions = ch.extensions = ch.groups = ch.point_formats = ch.alpn = cur_make(NULL, 0);
     if (!cur_empty(&m)) {
         struct ext_iter it = {.all = cur_make(NULL, 0)};
         if (!cur_vec16(&m, &it.all)) {
-            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
-            return;
+            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
+            it.all = cur_make(NULL, 0); /* no extensions we can trust */
         }
         ch.extensions = it.all;
         uint16_t type;
@@ -414,7 +422,7 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
         parse_server_hello(t, body, false, ev, ctx);
     else if (type == HS_HELLO_RETRY_REQUEST_DRAFT && dir == TLS_SERVER)
         parse_server_hello(t, body, true, ev, ctx);
-    else if (type == HS_CERTIFICATE && dir == TLS_SERVER && t->version != TLS_VERSION_TLS13)
+    else if (type == HS_CERTIFICATE && dir == TLS_SERVER && !tls_is_13(t->version))
         parse_certificate(body, ev, ctx);
     else if (type == HS_SERVER_KEY_EXCHANGE && dir == TLS_SERVER)
         parse_server_kx(body, ev, ctx);
@@ -582,7 +590,7 @@ static bool encrypted_record(const struct tls *t, const struct tls_dir *d, uint8
     if (type == TLS_CT_APPLICATION_DATA)
         return true;
     /* In TLS 1.3 a ChangeCipherSpec is for middleboxes only. */
-    return d->ccs && t->version != TLS_VERSION_TLS13 && type != TLS_CT_CHANGE_CIPHER_SPEC;
+    return d->ccs && !tls_is_13(t->version) && type != TLS_CT_CHANGE_CIPHER_SPEC;
 }
 
 static bool plausible_header(const uint8_t *p, size_t n, uint32_t *len)

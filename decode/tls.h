@@ -122,6 +122,8 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
 void tls_gap(struct tls *t, int dir, uint64_t n);
 bool tls_failed(const struct tls *t, int dir);
 
+/* TLS 1.3 or one of its drafts. */
+bool tls_is_13(uint16_t version);
 /* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;
  * *known is false when fewer were given. */
 bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known);

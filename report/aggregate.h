@@ -68,13 +68,14 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
 struct aggregate_capture {
     uint64_t packets, bytes;
     uint64_t non_ip, non_tcp, fragments, frags_reassembled, frags_dropped, truncated;
+    uint64_t ip_length_lies;
     uint64_t decode_errors; /* total; per kind below */
     struct {
         const char *name;
         uint64_t count;
     } errors[16];
     size_t nerrors;
-    uint64_t flows, flows_without_payload, flows_not_smtp;
+    uint64_t flows, flows_without_payload, flows_not_smtp, flows_tail_only;
     uint64_t gaps, gap_bytes, overlap_conflicts, evicted, expired;
     uint64_t kernel_drops;
     bool live, damaged;
