@@ -51,7 +51,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: smtptls [-r FILE]... [-i IFACE] [-Z USER] [--json] [--sessions PATH]\n"
-            "               [--any-port] [--no-ndpi] [--idle-timeout SECONDS] [--max-flows N]\n"
+            "               [--any-port] [--ndpi-all | --no-ndpi] [--idle-timeout SECONDS]\n"
+            "               [--max-flows N]\n"
             "               [filter expression...]\n"
             "\n"
             "Passive report of SMTP encryption: plaintext vs STARTTLS vs implicit TLS, the\n"
@@ -66,7 +67,9 @@ static void usage(FILE *f)
             "  --sessions PATH     write one JSON record per session to PATH ('-': stdout)\n"
             "  --any-port          look at all TCP: SMTP on any port is found by its\n"
             "                      commands or by nDPI (the default filter becomes 'tcp')\n"
-            "  --no-ndpi           do not ask nDPI about flows (faster; no ndpi_* fields)\n"
+            "  --ndpi-all          ask nDPI about every flow, also on the SMTP ports (slower;\n"
+            "                      by default only flows off the SMTP ports)\n"
+            "  --no-ndpi           never ask nDPI\n"
             "  --idle-timeout S    close a flow idle for S seconds of capture time (300)\n"
             "  --max-flows N       flows tracked at once; the longest idle is evicted (%u)\n"
             "  -h, --help          this text\n"
@@ -181,7 +184,15 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
 
 int main(int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_SESSIONS, OPT_IDLE, OPT_MAXFLOWS, OPT_ANYPORT, OPT_NONDPI };
+    enum {
+        OPT_JSON = 256,
+        OPT_SESSIONS,
+        OPT_IDLE,
+        OPT_MAXFLOWS,
+        OPT_ANYPORT,
+        OPT_NONDPI,
+        OPT_NDPIALL
+    };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"sessions", required_argument, NULL, OPT_SESSIONS},
@@ -189,6 +200,7 @@ int main(int argc, char **argv)
         {"max-flows", required_argument, NULL, OPT_MAXFLOWS},
         {"any-port", no_argument, NULL, OPT_ANYPORT},
         {"no-ndpi", no_argument, NULL, OPT_NONDPI},
+        {"ndpi-all", no_argument, NULL, OPT_NDPIALL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -196,7 +208,8 @@ int main(int argc, char **argv)
     const char **files = calloc((size_t)argc + 1u, sizeof *files);
     size_t nfiles = 0;
     const char *iface = NULL, *user = NULL, *sessions_path = NULL;
-    bool json = false, any_port = false, ndpi = true;
+    bool json = false, any_port = false;
+    int ndpi = PIPELINE_NDPI_OFF_PORT;
     uint64_t idle_s = LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u, max_flows = LIMIT_FLOWS_DEFAULT;
     int c;
 
@@ -226,7 +239,10 @@ int main(int argc, char **argv)
             any_port = true;
             break;
         case OPT_NONDPI:
-            ndpi = false;
+            ndpi = PIPELINE_NDPI_OFF;
+            break;
+        case OPT_NDPIALL:
+            ndpi = PIPELINE_NDPI_ALL;
             break;
         case OPT_IDLE:
             if (parse_u64(optarg, 365u * 86400u, &idle_s) < 0 || idle_s == 0) {
@@ -321,7 +337,8 @@ int main(int argc, char **argv)
         .nsmtp_ports = sizeof smtp_ports / sizeof smtp_ports[0],
         .implicit_ports = implicit_ports,
         .nimplicit_ports = sizeof implicit_ports / sizeof implicit_ports[0],
-        .classify = ndpi,
+        .ndpi = ndpi,
+        .classify_all = any_port,
     };
     run.pl = pipeline_new(&pc, on_record, &run);
     run.findings = findings_new();

@@ -6,8 +6,9 @@
 
 #include <ndpi_api.h>
 
-/* A flow that has not decided after this many packets is given up. */
-#define CLASSIFY_MAX_PACKETS 24u
+/* Packets with payload nDPI sees per flow at most: SMTP shows itself in the
+ * greeting and EHLO, its risks (AUTH in clear) a few packets later. */
+#define CLASSIFY_MAX_PACKETS 12u
 
 struct classify {
     struct ndpi_detection_module_struct *mod;
@@ -20,7 +21,18 @@ struct classify_flow {
     ndpi_protocol proto;
 };
 
-struct classify *classify_new(void)
+/* What is met on mail ports: the mail protocols, TLS, and what tunnels or
+ * misdirected clients bring (HTTP, CONNECT, SOCKS, SSH). nDPI tries each
+ * enabled dissector on every packet of an undecided flow, so on the SMTP
+ * ports this set costs a fraction of all of them. */
+static const uint16_t mail_set[] = {
+    NDPI_PROTOCOL_MAIL_SMTP,    NDPI_PROTOCOL_MAIL_SMTPS,  NDPI_PROTOCOL_MAIL_POP,
+    NDPI_PROTOCOL_MAIL_POPS,    NDPI_PROTOCOL_MAIL_IMAP,   NDPI_PROTOCOL_MAIL_IMAPS,
+    NDPI_PROTOCOL_TLS,          NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_HTTP,
+    NDPI_PROTOCOL_HTTP_CONNECT, NDPI_PROTOCOL_SOCKS,       NDPI_PROTOCOL_SSH,
+};
+
+struct classify *classify_new(bool all_protocols)
 {
     struct classify *c = calloc(1, sizeof *c);
     if (!c)
@@ -30,9 +42,15 @@ struct classify *classify_new(void)
         free(c);
         return NULL;
     }
-    NDPI_PROTOCOL_BITMASK all;
-    NDPI_BITMASK_SET_ALL(all);
-    ndpi_set_protocol_detection_bitmask2(c->mod, &all);
+    NDPI_PROTOCOL_BITMASK enabled;
+    if (all_protocols) {
+        NDPI_BITMASK_SET_ALL(enabled);
+    } else {
+        NDPI_BITMASK_RESET(enabled);
+        for (size_t i = 0; i < sizeof mail_set / sizeof mail_set[0]; i++)
+            NDPI_ADD_PROTOCOL_TO_BITMASK(enabled, mail_set[i]);
+    }
+    ndpi_set_protocol_detection_bitmask2(c->mod, &enabled);
     ndpi_finalize_initialization(c->mod);
     return c;
 }
@@ -79,6 +97,8 @@ bool classify_packet(struct classify *c, struct classify_flow *f, const uint8_t 
     f->packets++;
     bool detected = f->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
                     f->proto.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+    /* After naming the protocol nDPI may look further (its risks, such as
+     * clear-text credentials, come from there), within the packet budget. */
     if ((detected && !ndpi_extra_dissection_possible(c->mod, f->flow)) ||
         f->packets >= CLASSIFY_MAX_PACKETS)
         f->done = true;

@@ -23,8 +23,9 @@ struct classify_result {
     char risks[CLASSIFY_RISKS_MAX];   /* risk names joined by "; " (may be cut) */
 };
 
-/* NULL when nDPI is not available or fails to start. */
-struct classify *classify_new(void);
+/* NULL when nDPI is not available or fails to start. all_protocols: every
+ * dissector (any port); otherwise the mail set (the SMTP ports). */
+struct classify *classify_new(bool all_protocols);
 void classify_free(struct classify *c);
 struct classify_flow *classify_flow_new(struct classify *c);
 void classify_flow_free(struct classify_flow *f);

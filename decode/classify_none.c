@@ -8,8 +8,9 @@ struct classify {
     int unused;
 };
 
-struct classify *classify_new(void)
+struct classify *classify_new(bool all_protocols)
 {
+    (void)all_protocols;
     return NULL;
 }
 

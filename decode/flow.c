@@ -18,6 +18,7 @@ struct flow_entry {
     uint32_t hash;
     uint32_t prev, next; /* list links; next is also the free-list link */
     uint64_t last_us;    /* last packet, or closing time on the closing list */
+    uint64_t listed_us;  /* when it took its place in its list */
     /* user area follows, aligned */
 };
 
@@ -135,6 +136,18 @@ static void list_append(struct flow_table *ft, struct flow_entry *e, uint32_t id
     else
         l->head = id;
     l->tail = id;
+}
+
+/* A flow at the head of the idle list that saw packets since it took its
+ * place there goes to the tail; true when it moved. */
+static bool relist_if_stale(struct flow_table *ft, struct flow_entry *e, uint32_t id)
+{
+    if (e->last_us <= e->listed_us || ft->lists[LIST_ACTIVE].tail == id)
+        return false;
+    list_unlink(ft, e, id);
+    list_append(ft, e, id, LIST_ACTIVE);
+    e->listed_us = e->last_us;
+    return true;
 }
 
 struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint64_t idle_timeout_us,
@@ -273,10 +286,13 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
             continue;
         *dir = swap != e->creator;
         if (e->list == LIST_ACTIVE) {
+            /* The idle list is kept in order to the second: a flow moves
+             * to its tail at most once a second (expiry fixes the rest). */
             e->last_us = now_us > e->last_us ? now_us : e->last_us;
-            if (ft->lists[LIST_ACTIVE].tail != v - 1u) {
+            if (e->last_us - e->listed_us >= 1000000u && ft->lists[LIST_ACTIVE].tail != v - 1u) {
                 list_unlink(ft, e, v - 1u);
                 list_append(ft, e, v - 1u, LIST_ACTIVE);
+                e->listed_us = e->last_us;
             }
         }
         return user_of(ft, e);
@@ -284,8 +300,14 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
 
     if (ft->active >= ft->max) {
         uint32_t victim = ft->lists[LIST_CLOSING].head;
-        if (victim == NIL)
-            victim = ft->lists[LIST_ACTIVE].head;
+        if (victim == NIL) {
+            /* The longest idle: past heads that were busy since they were listed. */
+            for (unsigned k = 0; k < ft->active; k++) {
+                victim = ft->lists[LIST_ACTIVE].head;
+                if (victim == NIL || !relist_if_stale(ft, entry_at(ft, victim), victim))
+                    break;
+            }
+        }
         if (victim == NIL)
             return NULL;
         entry_release(ft, entry_at(ft, victim), victim, FLOW_CLOSE_EVICTED);
@@ -305,6 +327,7 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
     e->id = id;
     e->creator = (uint8_t)swap;
     e->last_us = now_us;
+    e->listed_us = now_us;
     list_append(ft, e, id, LIST_ACTIVE);
     pos = hash & ft->index_mask;
     while (ft->index[pos])
@@ -356,9 +379,12 @@ void flow_expire(struct flow_table *ft, uint64_t now_us)
     }
     while ((id = ft->lists[LIST_ACTIVE].head) != NIL) {
         struct flow_entry *e = entry_at(ft, id);
-        if (now_us < e->last_us + ft->idle_us)
+        if (now_us >= e->last_us + ft->idle_us) {
+            entry_release(ft, e, id, FLOW_CLOSE_IDLE);
+            continue;
+        }
+        if (!relist_if_stale(ft, e, id))
             break;
-        entry_release(ft, e, id, FLOW_CLOSE_IDLE);
     }
 }
 

@@ -8,8 +8,9 @@
     50000u /* --max-flows: about 256 MB at most; README "Reassembly, gaps and limits" */
 #define LIMIT_FLOWS_MIN 16u
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
-#define LIMIT_CLOSE_LINGER_US (5ull * 1000000ull) /* after FIN+FIN or RST: late packets still fit  \
-                                                   */
+#define LIMIT_CLOSE_LINGER_US                                                                      \
+    (5ull * 1000000ull) /* after FIN+FIN or RST: late packets still fit                            \
+                         */
 
 /* TCP reassembly. */
 #define LIMIT_REASM_HELD_PER_DIR (256u * 1024u) /* out-of-order bytes held per direction */

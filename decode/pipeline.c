@@ -13,6 +13,8 @@
 #include "reasm.h"
 #include "tcp.h"
 #include "tls.h"
+#include "fingerprint.h"
+#include "x509.h"
 
 /* Per-flow state kept in the flow table's user area. Directions are the flow
  * table's: 0 is the endpoint that sent the first packet. */
@@ -27,19 +29,24 @@ struct conn {
     bool syn[2], fin[2], rst;
     bool closing;
     bool tail_only; /* every packet so far carried FIN or RST, none a SYN */
+    bool no_ndpi;   /* nDPI is not asked about this flow */
 };
 
 struct pipeline {
     struct pipeline_config cfg;
     struct flow_table *flows;
     struct ipfrag *frags;
-    struct classify *cls;
+    struct classify *cls; /* started on first need */
+    bool cls_failed;
     struct reasm_global reasm;
     struct tls_budget tls_budget;
+    struct x509_cache *certs;
+    struct fingerprint *fp;
     struct pipeline_stats stats;
     pipeline_sink sink;
     void *sink_ctx;
     uint64_t now_us;
+    uint64_t next_expiry_us;
 };
 
 struct delivery {
@@ -75,6 +82,8 @@ static bool ensure_session(struct pipeline *pl, struct conn *c)
     st.syn_seen = c->syn[0] || c->syn[1]; /* the SYN or the SYN-ACK: the start is here */
     st.implicit_port = port_in(pl->cfg.implicit_ports, pl->cfg.nimplicit_ports, st.server_port);
     st.tls_budget = &pl->tls_budget;
+    st.certs = pl->certs;
+    st.fp = pl->fp;
     c->sess = session_new(&st);
     if (!c->sess)
         pl->stats.session_alloc_failures++;
@@ -190,8 +199,9 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
     pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
                                   LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
     pl->frags = ipfrag_new(LIMIT_FRAG_TIMEOUT_US);
-    if (cfg->classify)
-        pl->cls = classify_new(); /* NULL without nDPI: records say so */
+    pl->certs = x509_cache_new(); /* NULL only costs speed */
+    pl->fp = fingerprint_new();
+
     if (!pl->flows || !pl->frags) {
         flow_table_destroy(pl->flows);
         ipfrag_free(pl->frags);
@@ -220,7 +230,15 @@ static uint8_t guess_client(const struct pipeline *pl, const struct tcp_seg *t)
 static void classify_step(struct pipeline *pl, struct conn *c, const struct tcp_seg *t,
                           struct cur l3, uint64_t ts)
 {
-    if (!pl->cls || c->verdict || (!c->cf && t->payload_len == 0) || cur_empty(&l3))
+    if (pl->cfg.ndpi == PIPELINE_NDPI_OFF || c->no_ndpi || c->verdict || t->payload_len == 0 ||
+        cur_empty(&t->payload) || cur_empty(&l3))
+        return;
+    if (!pl->cls && !pl->cls_failed) {
+        /* Started on first need: its tables take a while to build. */
+        pl->cls = classify_new(pl->cfg.classify_all);
+        pl->cls_failed = pl->cls == NULL; /* no nDPI: the records say null */
+    }
+    if (!pl->cls)
         return;
     if (!c->cf && !(c->cf = classify_flow_new(pl->cls)))
         return;
@@ -262,6 +280,9 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
         c->client = guess_client(pl, t);
         pl->stats.flows++;
         c->tail_only = true;
+        uint16_t server_port = c->client == 0 ? t->dport : t->sport;
+        c->no_ndpi = pl->cfg.ndpi == PIPELINE_NDPI_OFF_PORT &&
+                     port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, server_port);
     }
     if (!(t->flags & (TCP_FIN | TCP_RST)) || (t->flags & TCP_SYN))
         c->tail_only = false;
@@ -310,7 +331,10 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     st->bytes += pkt->wirelen;
     uint64_t now = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
     pl->now_us = now;
-    flow_expire(pl->flows, now);
+    if (now >= pl->next_expiry_us) { /* timeouts are seconds: look ten times a second */
+        flow_expire(pl->flows, now);
+        pl->next_expiry_us = now + 100000u;
+    }
 
     struct link_out lo;
     uint32_t caplen = pkt->caplen < pkt->wirelen ? pkt->caplen : pkt->wirelen;
@@ -385,6 +409,8 @@ void pipeline_free(struct pipeline *pl)
         return;
     flow_table_destroy(pl->flows);
     ipfrag_free(pl->frags);
+    x509_cache_free(pl->certs);
+    fingerprint_free(pl->fp);
     classify_free(pl->cls);
     free(pl);
 }

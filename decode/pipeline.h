@@ -29,8 +29,12 @@ struct pipeline_config {
     size_t nsmtp_ports;
     const uint16_t *implicit_ports; /* implicit TLS (465) */
     size_t nimplicit_ports;
-    bool classify;  /* ask nDPI about every flow with payload */
-    bool all_flows; /* every flow with payload is a session (TLS conformance tests) */
+    /* Which flows nDPI classifies: none, those off the SMTP ports (where
+     * smtptls needs it to find SMTP), or all of them (a per-packet cost
+     * larger than all of smtptls's own decoding). */
+    enum { PIPELINE_NDPI_OFF, PIPELINE_NDPI_OFF_PORT, PIPELINE_NDPI_ALL } ndpi;
+    bool classify_all; /* with every nDPI dissector (any port), not the mail set */
+    bool all_flows;    /* every flow with payload is a session (TLS conformance tests) */
 };
 
 struct pipeline_stats {

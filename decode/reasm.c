@@ -405,7 +405,8 @@ void reasm_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
         adj.syn = false;
         data_segment(rc, g, dir, &adj, seq, sink, ctx);
     }
-    drain_all(rc, g, sink, ctx);
+    if (rc->dir[0].held || rc->dir[1].held)
+        drain_all(rc, g, sink, ctx);
 
     /* A direction stuck for many packets has lost something, or waits for
      * peer bytes that were lost. */

@@ -95,6 +95,8 @@ struct session *session_new(const struct session_start *st)
     smtp_init(&s->smtp, st->syn_seen);
     tls_init(&s->tls);
     tls_set_budget(&s->tls, st->tls_budget);
+    s->certs = st->certs;
+    s->fp = st->fp;
     return s;
 }
 

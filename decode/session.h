@@ -133,6 +133,8 @@ enum session_failure {
 const char *session_failure_name(enum session_failure f);
 
 struct tls_budget;
+struct x509_cache;
+struct fingerprint;
 
 struct session_start {
     uint64_t start_us;
@@ -142,6 +144,8 @@ struct session_start {
     bool syn_seen;
     bool implicit_port;            /* the server port is an implicit-TLS port (465) */
     struct tls_budget *tls_budget; /* shared cap on handshake buffers, or NULL */
+    struct x509_cache *certs;      /* shared certificate cache, or NULL */
+    struct fingerprint *fp;        /* shared MD5 for JA3, or NULL */
 };
 
 struct session;

@@ -18,6 +18,8 @@ struct session {
     struct session_record rec;
     struct smtp smtp;
     struct tls tls;
+    struct x509_cache *certs;
+    struct fingerprint *fp;
     uint8_t side[2];
     uint8_t sniff[2][4]; /* first bytes of a side, while too few to decide */
     uint8_t sniff_len[2];

@@ -72,7 +72,7 @@ static void on_client_hello(void *ctx, const struct tls_client_hello *ch)
     take16(ch->groups, r->groups, 16, &kept);
     r->ngroups = (uint8_t)kept;
     alpn_text(ch->alpn, r->alpn, sizeof r->alpn);
-    fingerprint_ja3(ch, r->ja3);
+    fingerprint_ja3(s->fp, ch, r->ja3);
 }
 
 static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
@@ -92,7 +92,7 @@ static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
         r->cipher = -1;
     } else {
         r->cipher = sh->cipher;
-        fingerprint_ja3s(sh, r->ja3s);
+        fingerprint_ja3s(s->fp, sh, r->ja3s);
     }
 }
 
@@ -104,7 +104,7 @@ static void on_certificate(void *ctx, const struct tls_certificate *c)
     if (r->has_cert || c->count == 0)
         return;
     r->cert_chain = (uint8_t)(c->count > 255 ? 255 : c->count);
-    if (x509_summarize(cur_ptr(&c->leaf), cur_left(&c->leaf), &x) < 0) {
+    if (x509_summarize_cached(s->certs, cur_ptr(&c->leaf), cur_left(&c->leaf), &x) < 0) {
         session_count_anomaly(s, ANOMALY_TLS_BAD_CERTIFICATE);
         return;
     }

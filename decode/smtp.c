@@ -213,41 +213,60 @@ static void client_line(struct smtp *s, const struct line_view *line, const stru
     }
 }
 
-/* Skip a DATA body up to and including the line ".", CRLF or bare LF. */
+/* Skip a DATA body up to and including the line ".", CRLF or bare LF.
+ * The end can only be a dot at a line start, so the scan jumps from dot to
+ * dot: base64 attachments, most of a big message, hold none. body_match
+ * carries a partial end across chunks: 1 at a line start, 2 after ".", 3
+ * after ".\r" (both at a line start), 0 elsewhere. */
+static size_t body_end(struct smtp *s, size_t at, const struct smtp_events *ev, void *ctx)
+{
+    s->body_match = 0;
+    s->cstate = SMTP_C_COMMAND;
+    push(s, SMTP_VERB_EOM, ev, ctx);
+    return at;
+}
+
 static size_t body(struct smtp *s, const uint8_t *p, size_t n, const struct smtp_events *ev,
                    void *ctx)
 {
     size_t i = 0;
+    if (s->body_match == 1 && p[0] == '.') {
+        s->body_match = 2;
+        i = 1;
+    }
+    /* Finish an end that began in the previous chunk, a byte at a time. */
+    while (i < n && (s->body_match == 2 || s->body_match == 3)) {
+        if (p[i] == '\n')
+            return body_end(s, i + 1, ev, ctx);
+        s->body_match = s->body_match == 2 && p[i] == '\r' ? 3 : 0;
+        i++;
+    }
+    if (i == n)
+        return n;
     while (i < n) {
-        switch (s->body_match) {
-        case 0: { /* mid-line */
-            const uint8_t *lf = memchr(p + i, '\n', n - i);
-            if (!lf)
+        const uint8_t *dot = memchr(p + i, '.', n - i);
+        if (!dot)
+            break;
+        size_t k = (size_t)(dot - p);
+        i = k + 1;
+        if (k == 0 || p[k - 1] != '\n')
+            continue;
+        if (k + 1 == n) {
+            s->body_match = 2;
+            return n;
+        }
+        if (p[k + 1] == '\n')
+            return body_end(s, k + 2, ev, ctx);
+        if (p[k + 1] == '\r') {
+            if (k + 2 == n) {
+                s->body_match = 3;
                 return n;
-            i = (size_t)(lf - p) + 1u;
-            s->body_match = 1;
-            break;
-        }
-        case 1: /* at a line start */
-            s->body_match = p[i] == '.' ? 2 : p[i] == '\n' ? 1 : 0;
-            i++;
-            break;
-        case 2: /* "." at a line start */
-            s->body_match = p[i] == '\r' ? 3 : p[i] == '\n' ? 4 : 0;
-            i++;
-            break;
-        case 3: /* ".\r" */
-            s->body_match = p[i] == '\n' ? 4 : 0;
-            i++;
-            break;
-        }
-        if (s->body_match == 4) {
-            s->body_match = 0;
-            s->cstate = SMTP_C_COMMAND;
-            push(s, SMTP_VERB_EOM, ev, ctx);
-            return i;
+            }
+            if (p[k + 2] == '\n')
+                return body_end(s, k + 3, ev, ctx);
         }
     }
+    s->body_match = p[n - 1] == '\n' ? 1 : 0;
     return n;
 }
 
@@ -438,10 +457,13 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
             /* Before the client said anything more, it is the server's own
              * (response injection); after plaintext from the client, the
              * dialogue simply went on in clear. */
-            ev->anomaly(ctx, s->cstate == SMTP_C_TLS_EXPECTED
-                                 ? ANOMALY_SMTP_REPLY_AFTER_STARTTLS
-                                 : ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS);
-            s->sstate = SMTP_S_REPLY;
+            if (s->cstate == SMTP_C_TLS_EXPECTED) {
+                /* Injected: TLS may still follow this line (and usually does). */
+                ev->anomaly(ctx, ANOMALY_SMTP_REPLY_AFTER_STARTTLS);
+            } else {
+                ev->anomaly(ctx, ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS);
+                s->sstate = SMTP_S_REPLY;
+            }
         }
         struct line_view l;
         bool got;

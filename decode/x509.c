@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE /* timegm */
 #include "x509.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -74,4 +75,63 @@ int x509_summarize(const uint8_t *der, size_t len, struct x509_summary *out)
     out->self_signed = X509_check_issued(x, x) == X509_V_OK && key && X509_verify(x, key) == 1;
     X509_free(x);
     return 0;
+}
+
+#define X509_CACHE_SLOTS 256u
+#define X509_CACHE_MAX_DER (16u * 1024u) /* larger ones are parsed every time */
+
+struct x509_slot {
+    uint8_t *der;
+    size_t len;
+    int rc;
+    struct x509_summary sum;
+};
+
+struct x509_cache {
+    struct x509_slot slots[X509_CACHE_SLOTS];
+};
+
+struct x509_cache *x509_cache_new(void)
+{
+    return calloc(1, sizeof(struct x509_cache));
+}
+
+void x509_cache_free(struct x509_cache *c)
+{
+    if (!c)
+        return;
+    for (unsigned i = 0; i < X509_CACHE_SLOTS; i++)
+        free(c->slots[i].der);
+    free(c);
+}
+
+static uint32_t der_hash(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
+                          struct x509_summary *out)
+{
+    if (!c || !der || len == 0 || len > X509_CACHE_MAX_DER)
+        return x509_summarize(der, len, out);
+    struct x509_slot *s = &c->slots[der_hash(der, len) % X509_CACHE_SLOTS];
+    if (s->der && s->len == len && memcmp(s->der, der, len) == 0) {
+        *out = s->sum;
+        return s->rc;
+    }
+    int rc = x509_summarize(der, len, out);
+    uint8_t *copy = malloc(len);
+    if (copy) {
+        memcpy(copy, der, len);
+        free(s->der);
+        s->der = copy;
+        s->len = len;
+        s->rc = rc;
+        s->sum = *out;
+    }
+    return rc;
 }

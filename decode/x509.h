@@ -18,4 +18,14 @@ struct x509_summary {
 /* 0 on success, -1 when the bytes are not a DER certificate. */
 int x509_summarize(const uint8_t *der, size_t len, struct x509_summary *out);
 
+/* Servers show the same certificate session after session, and parsing one
+ * costs more than all the rest of a session: a small direct-mapped cache of
+ * summaries, keyed by the exact DER bytes. */
+struct x509_cache;
+struct x509_cache *x509_cache_new(void);
+void x509_cache_free(struct x509_cache *c);
+/* x509_summarize through the cache (c may be NULL). */
+int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
+                          struct x509_summary *out);
+
 #endif

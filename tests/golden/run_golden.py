@@ -9,7 +9,8 @@ outputs with the expected files beside the capture:
 With UPDATE=1 in the environment the expected files are rewritten instead
 (review the diff like code). Exit 0 on a match, 1 with a unified diff otherwise.
 
-usage: run_golden.py SMTPTLS CAPTURE [extra smtptls options...]
+usage: run_golden.py SMTPTLS CAPTURE [--expect BASE] [extra smtptls options...]
+(--expect: the expected files are BASE.txt etc. instead of beside the capture)
 """
 import difflib
 import os
@@ -31,6 +32,8 @@ def main():
         return 2
     smtptls, cap, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
     base = cap[:-len(".pcap")] if cap.endswith(".pcap") else cap
+    if extra[:1] == ["--expect"]:
+        base, extra = extra[1], extra[2:]
     outputs = {
         base + ".txt": run([smtptls, "-r", cap] + extra),
         base + ".json": run([smtptls, "-r", cap, "--json"] + extra),
