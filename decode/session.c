@@ -105,7 +105,7 @@ static void to_tls(struct session *s, int side, const uint8_t *p, size_t n, bool
     s->side[side] = SIDE_TLS;
     s->went_tls[side] = true;
     tls_feed(&s->tls, side, p, n, &session_tls_events, s);
-    if (session_established(s)) {
+    if (session_established(s) && !s->tls.null_mac_len) {
         /* Nothing more to learn from either side: let the buffers go. */
         s->side[SESSION_CLIENT] = s->side[SESSION_SERVER] = SIDE_DONE;
         tls_free(&s->tls);
@@ -287,5 +287,9 @@ void session_finish(struct session *s, const uint64_t packets[2], const uint64_t
     *out = *r;
     smtp_free(&s->smtp);
     tls_free(&s->tls);
+    if (s->inner) {
+        smtp_free(s->inner);
+        free(s->inner);
+    }
     free(s);
 }

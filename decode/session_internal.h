@@ -18,6 +18,7 @@ struct session {
     struct session_record rec;
     struct smtp smtp;
     struct tls tls;
+    struct smtp *inner; /* the dialogue inside a NULL-encryption session */
     struct x509_cache *certs;
     struct fingerprint *fp;
     uint8_t side[2];

@@ -1,4 +1,5 @@
 /* TLS events -> session record facts. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fingerprint.h"
@@ -93,7 +94,26 @@ static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
     } else {
         r->cipher = sh->cipher;
         fingerprint_ja3s(s->fp, sh, r->ja3s);
+        unsigned mac = tls_is_13(sh->version) ? 0 : tls_null_cipher_mac_len(sh->cipher);
+        if (mac) /* nothing is encrypted: read the dialogue inside */
+            tls_set_null_cipher(&s->tls, mac);
     }
+}
+
+/* The dialogue inside a NULL-encryption session: it crossed the wire in
+ * clear, so its commands count as cleartext (and leaks). The server does not
+ * greet again after STARTTLS; after implicit TLS it does. */
+static void on_clear_app_data(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct session *s = ctx;
+    if (!s->inner) {
+        s->inner = calloc(1, sizeof *s->inner);
+        if (!s->inner)
+            return;
+        smtp_init(s->inner, s->tls_from_start[SESSION_CLIENT]);
+    }
+    bool tls;
+    smtp_feed(s->inner, dir, p, n, &session_smtp_events, s, &tls);
 }
 
 static void on_certificate(void *ctx, const struct tls_certificate *c)
@@ -164,4 +184,5 @@ const struct tls_events session_tls_events = {
     .anomaly = on_tls_anomaly,
     .certificate = on_certificate,
     .server_kx = on_server_kx,
+    .clear_app_data = on_clear_app_data,
 };

