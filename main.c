@@ -34,7 +34,9 @@ enum exit_status {
 };
 
 #define PORTS_BPF "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525"
-#define FRAGS_BPF "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)"
+#define FRAGS_BPF                                                                                  \
+    "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or udp port 4789 or udp port 2152 or "      \
+    "ip proto 47 or ip6 proto 47"
 #define DEFAULT_BPF_PLAIN PORTS_BPF " or " FRAGS_BPF
 /* Span ports carry 802.1Q tags, which a plain port filter does not see through. */
 #define DEFAULT_BPF                                                                                \
@@ -159,6 +161,7 @@ static void fill_capture(struct aggregate_capture *cap, const struct pipeline_st
     cap->frags_dropped = ps->frags_dropped;
     cap->truncated = ps->truncated;
     cap->ip_length_lies = ps->ip_length_lies;
+    cap->tunneled = ps->tunneled;
     for (unsigned i = 0; i < ANOMALY_COUNT; i++) {
         if (!ps->decode_errors[i])
             continue;

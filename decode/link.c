@@ -20,6 +20,7 @@ enum {
     DLT_IPV4_ = 228,
     DLT_IPV6_ = 229,
     DLT_NFLOG_ = 239,
+    DLT_PKTAP_ = 258,
     DLT_LINUX_SLL2_ = 276,
 };
 
@@ -211,10 +212,16 @@ static int decode_sll2(struct cur c, struct link_out *out)
     return ether_payload(c, proto, out);
 }
 
+static int decode_chdlc(struct cur c, struct link_out *out);
+
 static int decode_ppp(struct cur c, struct link_out *out)
 {
     uint8_t a, b;
     uint16_t proto;
+    /* Cisco HDLC framing in a PPP capture, as libpcap's PPP_SERIAL allows:
+     * address 0x0F (unicast) or 0x8F (broadcast), control 0. */
+    if (cur_peek(&c, 0, &a) && cur_peek(&c, 1, &b) && (a == 0x0F || a == 0x8F) && b == 0)
+        return decode_chdlc(c, out);
     if (cur_peek(&c, 0, &a) && cur_peek(&c, 1, &b) && a == 0xFF && b == 0x03)
         cur_skip(&c, 2);
     if (!cur_peek(&c, 0, &a))
@@ -275,6 +282,8 @@ static int decode_nflog(struct cur c, struct link_out *out)
     return 0;
 }
 
+static int decode_pktap(struct cur c, struct link_out *out);
+
 struct link_entry {
     int linktype;
     const char *name;
@@ -296,6 +305,7 @@ static const struct link_entry link_table[] = {
     {DLT_PPP_SERIAL_, "PPP_SERIAL", decode_ppp},
     {DLT_C_HDLC_, "C_HDLC", decode_chdlc},
     {DLT_NFLOG_, "NFLOG", decode_nflog},
+    {DLT_PKTAP_, "PKTAP", decode_pktap},
 };
 
 static const struct link_entry *link_find(int linktype)
@@ -326,4 +336,23 @@ int link_decode(int linktype, struct cur frame, struct link_out *out)
     if (!e)
         return ANOMALY_LINK_UNSUPPORTED;
     return e->decode(frame, out);
+}
+
+/* Apple's PKTAP: a little-endian header length and the inner frame's link
+ * type, then that frame (which must not be PKTAP again). */
+static int decode_pktap(struct cur c, struct link_out *out)
+{
+    uint32_t hlen, inner;
+    struct cur h = c;
+    cur_u32le(&h, &hlen);
+    cur_u32le(&h, &inner);
+    if (cur_failed(&h) || hlen < 8 || !cur_skip(&c, hlen))
+        return ANOMALY_LINK_TRUNCATED;
+    const struct link_entry *e = link_find((int)inner);
+    if (!e || e->decode == decode_pktap) {
+        out->net = cur_make(NULL, 0);
+        out->ethertype = 0;
+        return 0;
+    }
+    return e->decode(c, out);
 }

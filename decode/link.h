@@ -10,6 +10,7 @@
 #include "anomaly.h"
 #include "cursor.h"
 
+#define LINK_TYPE_ETHERNET 1 /* DLT_EN10MB */
 #define LINK_ETHERTYPE_IPV4 0x0800u
 #define LINK_ETHERTYPE_IPV6 0x86DDu
 

@@ -13,6 +13,7 @@
 #include "reasm.h"
 #include "tcp.h"
 #include "tls.h"
+#include "tunnel.h"
 #include "fingerprint.h"
 #include "x509.h"
 
@@ -352,6 +353,34 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     if (rc) {
         st->decode_errors[rc]++;
         return;
+    }
+    /* A tunnel: decode what it carries, as a frame of its own. */
+    struct tunnel_inner tin;
+    for (unsigned depth = 0; tunnel_decap(&ip, &tin); depth++) {
+        if (depth >= LIMIT_IP_NESTING) {
+            st->decode_errors[ANOMALY_IP_TOO_DEEP]++;
+            return;
+        }
+        st->tunneled++;
+        if (tin.ethernet) {
+            rc = link_decode(LINK_TYPE_ETHERNET, tin.bytes, &lo);
+            if (rc) {
+                st->decode_errors[rc]++;
+                return;
+            }
+        } else {
+            lo.net = tin.bytes;
+            lo.ethertype = tin.ethertype;
+        }
+        if (lo.ethertype != LINK_ETHERTYPE_IPV4 && lo.ethertype != LINK_ETHERTYPE_IPV6) {
+            st->non_ip++;
+            return;
+        }
+        rc = ip_decode(lo.ethertype, lo.net, &ip);
+        if (rc) {
+            st->decode_errors[rc]++;
+            return;
+        }
     }
     if (pkt->caplen >= pkt->wirelen && cur_left(&ip.l4) < ip.l4_wire_len) {
         /* The frame is whole, so the IP length claiming more is wrong, not

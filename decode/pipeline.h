@@ -40,6 +40,7 @@ struct pipeline_config {
 struct pipeline_stats {
     uint64_t packets, bytes;
     uint64_t non_ip, non_tcp;
+    uint64_t tunneled; /* packets taken out of GRE, VXLAN or GTP-U */
     uint64_t fragments, frags_reassembled, frags_dropped;
     uint64_t decode_errors[ANOMALY_COUNT];
     uint64_t truncated;      /* packets whose payload the snapshot length cut */

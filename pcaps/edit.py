@@ -16,6 +16,8 @@ duplicated, cut or re-framed.
   qinq              802.1ad + 802.1Q tags on every frame
   sll2              Linux cooked v2 framing instead of Ethernet
   ipv4-frag         every IPv4 packet with payload split into IP fragments
+  vxlan             every frame inside VXLAN (UDP 4789), as cloud traffic mirroring sends it
+  gre               every IP packet inside GRE between two routers
 """
 import os
 import struct
@@ -200,11 +202,42 @@ def ipv4_frag():
     save("ipv4-frag", endian, header, out)
 
 
+def outer_ipv4(payload, proto):
+    ip = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0x4000, 64, proto,
+                               0, bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])))
+    csum = sum(struct.unpack(">10H", bytes(ip)))
+    while csum >> 16:
+        csum = (csum & 0xFFFF) + (csum >> 16)
+    struct.pack_into(">H", ip, 10, ~csum & 0xFFFF)
+    return b"\x02\0\0\0\0\x0a" + b"\x02\0\0\0\0\x0b" + b"\x08\x00" + bytes(ip) + payload
+
+
+def vxlan():
+    endian, header, lt, pkts = load("starttls-tls13")
+    out = []
+    for s, fr, frame, wl in pkts:
+        inner = b"\x08\0\0\0" + struct.pack(">I", 1234 << 8) + frame  # VNI 1234
+        udp = struct.pack(">HHHH", 49152, 4789, 8 + len(inner), 0) + inner
+        f = outer_ipv4(udp, 17)
+        out.append([s, fr, f, len(f)])
+    save("vxlan", endian, header, out)
+
+
+def gre():
+    endian, header, lt, pkts = load("starttls-tls12-ecdhe")
+    out = []
+    for s, fr, frame, wl in pkts:
+        grehdr = struct.pack(">HH", 0, 0x0800)
+        f = outer_ipv4(grehdr + frame[14:], 47)
+        out.append([s, fr, f, len(f)])
+    save("gre", endian, header, out)
+
+
 EDITS = {
     "seq-wrap": seq_wrap, "gap-smtp": gap_smtp, "gap-tls": gap_tls,
     "midstream-smtp": midstream_smtp, "midstream-tls": midstream_tls,
     "overlap-conflict": overlap_conflict, "snaplen-96": snaplen_96, "qinq": qinq,
-    "sll2": sll2, "ipv4-frag": ipv4_frag,
+    "sll2": sll2, "ipv4-frag": ipv4_frag, "vxlan": vxlan, "gre": gre,
 }
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ def main():
         if not row["tcp.stream"]:
             continue
         stream = int(row["tcp.stream"])
-        src = row["ip.src"] or row["ipv6.src"]
+        # In a tunnel (VXLAN, GRE) the last address is the inner packet's.
+        src = values(row["ipv6.src"] or row["ip.src"])[-1]
         sport = int(values(row["tcp.srcport"])[0])
         c = conns.get(stream)
         if c is None:
