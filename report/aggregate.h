@@ -68,7 +68,7 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
 struct aggregate_capture {
     uint64_t packets, bytes;
     uint64_t non_ip, non_tcp, fragments, frags_reassembled, frags_dropped, truncated;
-    uint64_t ip_length_lies;
+    uint64_t ip_length_lies, tunneled;
     uint64_t decode_errors; /* total; per kind below */
     struct {
         const char *name;

@@ -151,6 +151,7 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
         {"fragments_reassembled", cap->frags_reassembled},
         {"fragments_dropped", cap->frags_dropped},
         {"truncated", cap->truncated},
+        {"tunneled", cap->tunneled},
         {"ip_length_beyond_frame", cap->ip_length_lies},
         {"flows", cap->flows},
         {"flows_without_payload", cap->flows_without_payload},
