@@ -33,6 +33,7 @@
     X(TLS_RECORD_TOO_LONG, "tls-record-too-long")                                                  \
     X(TLS_BAD_HANDSHAKE, "tls-bad-handshake")                                                      \
     X(TLS_HS_TOO_LONG, "tls-handshake-too-long")                                                   \
+    X(TLS_BUFFER_CAP, "tls-handshake-buffers-full")                                                \
     X(TLS_TRAILING_BYTES, "tls-trailing-bytes")                                                    \
     X(TLS_DUP_EXTENSION, "tls-duplicate-extension")                                                \
     X(TLS_BAD_EXTENSION, "tls-bad-extension")                                                      \

@@ -4,8 +4,9 @@
 #define SMTPTLS_LIMITS_H
 
 /* Flow table. */
-#define LIMIT_FLOWS_DEFAULT                                                                        \
-    50000u /* --max-flows: about 256 MB at most; README "Reassembly, gaps and limits" */
+/* --max-flows: 40000 flows with sessions and every shared cap full stay
+ * within 256 MB (README "Reassembly, gaps and limits"). */
+#define LIMIT_FLOWS_DEFAULT 40000u
 #define LIMIT_FLOWS_MIN 16u
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
 #define LIMIT_CLOSE_LINGER_US                                                                      \
@@ -15,7 +16,7 @@
 /* TCP reassembly. */
 #define LIMIT_REASM_HELD_PER_DIR (256u * 1024u) /* out-of-order bytes held per direction */
 #define LIMIT_REASM_HELD_SEGS_PER_DIR 1024u
-#define LIMIT_REASM_HELD_TOTAL (64u * 1024u * 1024u) /* all flows together */
+#define LIMIT_REASM_HELD_TOTAL (32u * 1024u * 1024u) /* all flows together */
 #define LIMIT_REASM_WINDOW (16u * 1024u * 1024u)     /* farther ahead than this is not held */
 #define LIMIT_REASM_WAIT_PACKETS 64u /* packets a hole may stay open before it is a gap */
 
@@ -38,7 +39,7 @@
 /* TLS. */
 #define LIMIT_TLS_RECORD (16384u + 2048u)        /* RFC 8446 5.2 ciphertext limit */
 #define LIMIT_TLS_HS_MSG (64u * 1024u)           /* one handshake message, collected */
-#define LIMIT_TLS_HS_TOTAL (64u * 1024u * 1024u) /* all connections' handshake buffers */
+#define LIMIT_TLS_HS_TOTAL (32u * 1024u * 1024u) /* all connections' handshake buffers */
 #define LIMIT_TLS_SNI 255u
 #define LIMIT_TLS_SUITES_KEPT 64u /* offered suites kept in the record */
 #define LIMIT_TLS_EXTENSIONS 128u

@@ -465,17 +465,18 @@ static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body
         parse_server_kx(body, ev, ctx);
 }
 
-static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n)
+/* Append to the handshake buffer, growing it to want bytes (the whole
+ * message once its length is known), under the per-message cap and the
+ * budget shared by all connections. */
+static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t n, size_t want)
 {
     if (n == 0)
         return true;
     if (d->hs_len + n > d->hs_cap) {
-        size_t cap = d->hs_cap ? d->hs_cap : 1024u;
-        while (cap < d->hs_len + n)
-            cap *= 2u;
+        size_t cap = want > d->hs_len + n ? want : d->hs_len + n;
+        if (cap < 64u)
+            cap = 64u;
         if (cap > LIMIT_TLS_HS_MSG + 4u)
-            cap = LIMIT_TLS_HS_MSG + 4u;
-        if (cap < d->hs_len + n)
             return false;
         if (t->budget && t->budget->used + (cap - d->hs_cap) > t->budget->limit) {
             t->budget->refused++;
@@ -510,18 +511,32 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
             n -= k;
             continue;
         }
+        if (d->hs_len == 0 && n >= 4) {
+            /* A whole message in these bytes (the common case): read it in
+             * place, no copy, no buffer. */
+            uint32_t mlen = (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+            if (mlen <= LIMIT_TLS_HS_MSG && 4u + (size_t)mlen <= n) {
+                handle_message(t, dir, p[0], cur_make(p + 4, mlen), ev, ctx);
+                p += 4u + mlen;
+                n -= 4u + mlen;
+                continue;
+            }
+        }
         size_t take = n;
+        size_t want = 4u;
         if (d->hs_len < 4 && take > 4u - d->hs_len)
             take = 4u - d->hs_len;
         if (d->hs_len >= 4) {
             uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
-            size_t want = 4u + mlen - d->hs_len;
-            if (take > want)
-                take = want;
-        }
-        if (!hs_append(t, d, p, take)) {
-            ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+            want = 4u + mlen;
+            if (take > want - d->hs_len)
+                take = want - d->hs_len;
+        } /* else the length is not known yet: want the 4-byte header */
+        if (!hs_append(t, d, p, take, want)) {
+            bool budget = t->budget && t->budget->used + want > t->budget->limit;
+            ev->anomaly(ctx, dir, budget ? ANOMALY_TLS_BUFFER_CAP : ANOMALY_TLS_HS_TOO_LONG);
             d->hs_len = 0;
+            d->hs_lost = true; /* the message framing is gone with the bytes */
             return;
         }
         p += take;
@@ -712,7 +727,7 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
         if (d->skip_record) {
             /* the rest of a record a gap cut into */
         } else if (d->sslv2) {
-            if (d->v2_hello && !hs_append(t, d, p, k)) {
+            if (d->v2_hello && !hs_append(t, d, p, k, d->hs_len + d->left)) {
                 ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
                 d->v2_hello = false;
             }

@@ -12,6 +12,7 @@ As a command, writes one of the bound scenarios:
   synth.py long-line MB OUT       a server reply line of MB megabytes without CRLF
   synth.py multiline N OUT        an endless multi-line reply (N continuation lines)
   synth.py pipelined N OUT        N pipelined commands in one stream
+  synth.py open N OUT             N sessions left open (handshake and greeting each)
 """
 import struct
 import sys
@@ -199,8 +200,21 @@ def pipelined(n, out):
     w.close()
 
 
+def open_sessions(n, out):
+    w = Writer(out)
+    for i in range(n):
+        client = "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)
+        port = 1024 + (i >> 24)
+        w.frame(packet(client, "192.0.2.25", port, 25, 1000, 0, 0x02), dt=1)
+        w.frame(packet("192.0.2.25", client, 25, port, 5000, 1001, 0x12), dt=1)
+        w.frame(packet(client, "192.0.2.25", port, 25, 1001, 5001, 0x10), dt=1)
+        w.frame(packet("192.0.2.25", client, 25, port, 5001, 1001, 0x18,
+                       b"220 mx.example ESMTP\r\n"), dt=1)
+    w.close()
+
+
 SCENARIOS = {"syns": syns, "tls-bulk": tls_bulk, "data-bulk": data_bulk, "long-line": long_line,
-             "multiline": multiline, "pipelined": pipelined}
+             "multiline": multiline, "pipelined": pipelined, "open": open_sessions}
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in SCENARIOS:
