@@ -102,7 +102,7 @@ void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher
     const char *name = NULL;
     if (r->tls_version == 0x0002 && r->sslv2_cipher) {
         const struct sslv2_cipher_info *ci = cipher_lookup_sslv2(r->sslv2_cipher);
-        out->key = 0x10000u | r->sslv2_cipher;
+        out->key = AGGREGATE_SSLV2 | r->sslv2_cipher;
         snprintf(out->id, sizeof out->id, "0x%06X", (unsigned)r->sslv2_cipher);
         out->iana = ci ? ci->iana : NULL;
         name = ci && ci->openssl ? ci->openssl : ci ? ci->iana : NULL;
@@ -120,6 +120,26 @@ void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher
         return;
     }
     snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
+}
+
+uint32_t aggregate_cipher_key(const struct session_record *r)
+{
+    if (r->tls_version == 0x0002 && r->sslv2_cipher)
+        return AGGREGATE_SSLV2 | (r->sslv2_cipher & 0xFFFFFFu);
+    return r->cipher >= 0 && r->cipher <= 0xFFFF ? (uint32_t)r->cipher : AGGREGATE_NO_CIPHER;
+}
+
+void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)
+{
+    struct session_record r = {.cipher = -1};
+    if (key & AGGREGATE_SSLV2) {
+        r.tls_version = 0x0002;
+        r.sslv2_cipher = key & 0xFFFFFFu;
+    } else if (key != AGGREGATE_NO_CIPHER) {
+        r.tls_version = 0x0303;
+        r.cipher = (int32_t)key;
+    }
+    aggregate_cipher_of(&r, out);
 }
 
 static int by_count_then_name(const void *x, const void *y)

@@ -13,7 +13,7 @@
 #define AGGREGATE_EXAMPLES 3u
 
 struct aggregate_count {
-    uint32_t key; /* cipher id (0x10000 | id for SSLv2 kinds) or TLS version */
+    uint32_t key; /* a cipher key (below) or a TLS version */
     uint64_t count;
 };
 
@@ -48,7 +48,7 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
 
 /* A sorted view for output: ciphers by count (desc) then name. */
 struct aggregate_cipher {
-    uint32_t key;     /* 0..0xFFFF TLS suite, 0x10000 | kind for SSLv2 */
+    uint32_t key;     /* see aggregate_cipher_key */
     char name[80];    /* display name (OpenSSL, else IANA, else the id); "" unknown */
     const char *iana; /* static; NULL if none */
     char id[10];      /* "0xC030", "0x010080" */
@@ -83,5 +83,12 @@ struct aggregate_capture {
 
 /* Cipher display data for one record: name, IANA name (or NULL), id text. */
 void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher *out);
+
+/* One number for the cipher a record negotiated: the two-byte TLS suite, or
+ * AGGREGATE_SSLV2 | the three-byte SSLv2 kind; AGGREGATE_NO_CIPHER if none. */
+#define AGGREGATE_SSLV2 0x1000000u
+#define AGGREGATE_NO_CIPHER UINT32_MAX
+uint32_t aggregate_cipher_key(const struct session_record *r);
+void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out);
 
 #endif

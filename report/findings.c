@@ -1,5 +1,7 @@
 #include "findings.h"
 
+#include "aggregate.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,10 +122,8 @@ static void count_server(struct server_stats *s, const struct session_record *r,
         return;
     if (r->tls_version)
         s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
-    uint32_t key = r->tls_version == 0x0002 ? 0x10000u | r->sslv2_cipher
-                   : r->cipher >= 0         ? (uint32_t)r->cipher
-                                            : UINT32_MAX;
-    if (key != UINT32_MAX) {
+    uint32_t key = aggregate_cipher_key(r);
+    if (key != AGGREGATE_NO_CIPHER) {
         bool have = false;
         for (unsigned i = 0; i < s->nciphers; i++)
             have |= s->ciphers[i] == key;

@@ -59,16 +59,8 @@ static void server_row(FILE *f, const struct server_stats *s)
     jw_key(&w, "ciphers");
     fputc('[', f);
     for (unsigned i = 0; i < s->nciphers; i++) {
-        struct session_record r = {.cipher = -1};
-        if (s->ciphers[i] & 0x10000u) {
-            r.tls_version = 0x0002;
-            r.sslv2_cipher = s->ciphers[i] & 0xFFFFu;
-        } else {
-            r.tls_version = 0x0303;
-            r.cipher = (int32_t)s->ciphers[i];
-        }
         struct aggregate_cipher c;
-        aggregate_cipher_of(&r, &c);
+        aggregate_cipher_of_key(s->ciphers[i], &c);
         fputs(i ? ", " : "", f);
         json_cstr(f, c.name);
     }

@@ -35,7 +35,7 @@ struct server_stats {
     uint8_t versions;                  /* bitmask of enum server_version */
     uint8_t nciphers;
     bool more_ciphers;
-    uint32_t ciphers[SERVER_CIPHERS_KEPT]; /* 0x10000 | kind for SSLv2 */
+    uint32_t ciphers[SERVER_CIPHERS_KEPT]; /* aggregate_cipher_key() values */
     enum grade worst;
     uint64_t findings; /* sessions with at least one finding */
 };

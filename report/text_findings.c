@@ -41,16 +41,8 @@ static void cipher_names(const struct server_stats *s, char *buf, size_t len)
     size_t used = 0;
     buf[0] = '\0';
     for (unsigned i = 0; i < s->nciphers; i++) {
-        struct session_record r = {.cipher = -1};
-        if (s->ciphers[i] & 0x10000u) {
-            r.tls_version = 0x0002;
-            r.sslv2_cipher = s->ciphers[i] & 0xFFFFu;
-        } else {
-            r.tls_version = 0x0303;
-            r.cipher = (int32_t)s->ciphers[i];
-        }
         struct aggregate_cipher c;
-        aggregate_cipher_of(&r, &c);
+        aggregate_cipher_of_key(s->ciphers[i], &c);
         int w = snprintf(buf + used, len - used, "%s%s", i ? " " : "", c.name);
         if (w < 0 || (size_t)w >= len - used)
             break;
