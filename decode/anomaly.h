@@ -3,7 +3,9 @@
 #ifndef SMTPTLS_ANOMALY_H
 #define SMTPTLS_ANOMALY_H
 
+/* NONE is 0: the decoders return 0 for success and an anomaly otherwise. */
 #define ANOMALY_LIST(X)                                                                            \
+    X(NONE, "none")                                                                                \
     X(LINK_TRUNCATED, "link-truncated")                                                            \
     X(LINK_UNSUPPORTED, "link-unsupported")                                                        \
     X(VLAN_TOO_DEEP, "vlan-too-deep")                                                              \
@@ -38,6 +40,7 @@
     X(TLS_DUP_EXTENSION, "tls-duplicate-extension")                                                \
     X(TLS_BAD_EXTENSION, "tls-bad-extension")                                                      \
     X(TLS_BAD_CERTIFICATE, "tls-bad-certificate")                                                  \
+    X(TLS_UNEXPECTED_MESSAGE, "tls-unexpected-message")                                            \
     X(TLS_NOT_TLS, "tls-expected-but-not-tls")
 
 enum anomaly {

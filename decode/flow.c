@@ -53,8 +53,9 @@ size_t flow_entry_size(size_t user_size)
 
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t id)
 {
-    return (struct flow_entry *)(ft->chunks[id / FLOW_CHUNK] +
-                                 (size_t)(id % FLOW_CHUNK) * ft->entry_size);
+    /* entry_size is a multiple of 16 and chunks come from malloc: aligned */
+    return (struct flow_entry *)(void *)(ft->chunks[id / FLOW_CHUNK] +
+                                         (size_t)(id % FLOW_CHUNK) * ft->entry_size);
 }
 
 static void *user_of(const struct flow_table *ft, struct flow_entry *e)
@@ -64,7 +65,7 @@ static void *user_of(const struct flow_table *ft, struct flow_entry *e)
 
 static struct flow_entry *entry_of_user(const struct flow_table *ft, const void *user)
 {
-    return (struct flow_entry *)((uint8_t *)(uintptr_t)user - ft->user_off);
+    return (struct flow_entry *)(void *)((uint8_t *)(uintptr_t)user - ft->user_off);
 }
 
 /* A keyed 64-bit mix over the canonical key; cheap and good enough for open

@@ -264,7 +264,8 @@ static void advance_in(uint32_t n, uint32_t *seq, uint32_t *len, const uint8_t *
     *seq += n;
     *len -= n;
     uint32_t k = *caplen < n ? *caplen : n;
-    *p += k;
+    if (k) /* no arithmetic on a NULL view */
+        *p += k;
     *caplen -= k;
 }
 

@@ -388,8 +388,14 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
         if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
             ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
     }
+    if (t->server_hello_done) {
+        /* A second ServerHello: the first one chose; this one changes nothing. */
+        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_UNEXPECTED_MESSAGE);
+        return;
+    }
     if (!sh.hrr || t->version == 0)
         t->version = sh.version;
+    t->server_hello_done = !sh.hrr;
     ev->server_hello(ctx, &sh);
 }
 
@@ -598,7 +604,12 @@ static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_
         sh.sslv2 = true;
         sh.version = TLS_VERSION_SSL2;
         sh.sslv2_cipher = kind;
+        if (t->server_hello_done) {
+            ev->anomaly(ctx, dir, ANOMALY_TLS_UNEXPECTED_MESSAGE);
+            return;
+        }
         t->version = TLS_VERSION_SSL2;
+        t->server_hello_done = true;
         ev->server_hello(ctx, &sh);
     }
 }
@@ -716,7 +727,8 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
                 d->hs_len = 0;
                 ev->record(ctx, dir, 0, !first, d->left);
             } else {
-                ev->record(ctx, dir, d->type, encrypted_record(t, d, d->type), d->left);
+                d->rec_encrypted = encrypted_record(t, d, d->type);
+                ev->record(ctx, dir, d->type, d->rec_encrypted, d->left);
                 if (d->type == TLS_CT_CHANGE_CIPHER_SPEC)
                     d->ccs = true;
             }
@@ -743,7 +755,7 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
                 clear = k;
             if (clear && ev->clear_app_data)
                 ev->clear_app_data(ctx, dir, p, clear);
-        } else if (!encrypted_record(t, d, d->type)) {
+        } else if (!d->rec_encrypted) {
             if (d->type == TLS_CT_HANDSHAKE) {
                 handshake_bytes(t, dir, p, k, ev, ctx);
             } else if (d->type == TLS_CT_ALERT) {

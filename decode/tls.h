@@ -85,6 +85,7 @@ struct tls_dir {
     uint8_t hdr[5];
     uint8_t hdr_len, hdr_need;
     uint8_t type;  /* of the record being read */
+    bool rec_encrypted; /* that record's body, decided at its header */
     uint32_t left; /* body bytes of that record still to come */
     uint8_t *hs;   /* handshake bytes collected, allocated on demand */
     uint32_t hs_len, hs_cap;
@@ -108,6 +109,7 @@ struct tls {
     uint16_t version;          /* from the ServerHello, 0 until seen */
     struct tls_budget *budget; /* NULL: only the per-message cap applies */
     uint8_t null_mac_len;      /* a NULL-encryption suite: application data is clear */
+    bool server_hello_done;    /* a ServerHello (not a retry request) was read */
 };
 
 void tls_init(struct tls *t);

@@ -174,7 +174,8 @@ size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **ou
         aggregate_cipher_of(&r, &v[k]);
         v[k++].count = a->sslv2[i].count;
     }
-    qsort(v, k, sizeof *v, by_count_then_name);
+    if (k > 1)
+        qsort(v, k, sizeof *v, by_count_then_name);
     *out = v;
     return k;
 }
@@ -196,6 +197,7 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
         snprintf(out[i].name, sizeof out[i].name, "%s", name ? name : "unknown");
         out[i].count = a->versions[i].count;
     }
-    qsort(out, n, sizeof *out, version_order);
+    if (n > 1)
+        qsort(out, n, sizeof *out, version_order);
     return n;
 }

@@ -122,7 +122,8 @@ size_t servers_sorted(const struct servers *s, struct server_stats ***out)
             v[k++] = s->slots[i];
     if (s->other.sessions)
         v[k++] = (struct server_stats *)&s->other;
-    qsort(v, k, sizeof *v, by_sessions);
+    if (k > 1)
+        qsort(v, k, sizeof *v, by_sessions);
     *out = v;
     return k;
 }

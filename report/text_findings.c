@@ -157,7 +157,8 @@ static void recommendations(FILE *f, const struct aggregate *a, struct server_st
 {
     char name[64], vers[64];
     fputs("\nRecommendations\n", f);
-    qsort(v, n, sizeof *v, by_urgency);
+    if (n > 1)
+        qsort(v, n, sizeof *v, by_urgency);
     unsigned shown = 0;
     for (size_t i = 0; i < n && shown < 10; i++) {
         const struct server_stats *s = v[i];
