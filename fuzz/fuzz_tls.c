@@ -1,0 +1,34 @@
+/* TLS record and handshake decoder, fed from byte 0 of TLS on both sides.
+ * Input: one byte that seeds the split points, then chunks (fuzz.h):
+ * client, server, client... Properties: see fuzz_stream.h. */
+#include "fuzz_stream.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint64_t seed = fuzz_mix(0, data[0]) ^ size;
+    data++;
+    size--;
+
+    /* The hello sniffer session.c uses on the first bytes of a side. */
+    for (size_t n = 0; n <= 3 && n <= size; n++) {
+        bool known = false;
+        uint8_t *b = fuzz_dup(data, n);
+        (void)tls_looks_like_hello(b, n, &known);
+        free(b);
+        if (n >= 3)
+            FUZZ_CHECK(known);
+    }
+
+    static struct flog logs[FEED_COUNT];
+    for (int s = 0; s < FEED_COUNT; s++) {
+        struct fstate st;
+        fs_init(&st, &logs[s], true, true);
+        fs_run(&st, data, size, s, seed);
+        fs_free(&st);
+    }
+    for (int s = 1; s < FEED_COUNT; s++)
+        flog_same(&logs[0], feed_names[0], &logs[s], feed_names[s]);
+    return 0;
+}
