@@ -328,6 +328,21 @@ static bool draft_layout(uint16_t v)
     return v == TLS_VERSION_TLS13 || ((v >> 8) == 0x7F && (v & 0xFFu) < 22u);
 }
 
+/* The first ServerHello (after any HelloRetryRequest) chooses the version;
+ * a second one changes nothing. */
+static void take_server_hello(struct tls *t, int dir, const struct tls_server_hello *sh,
+                              const struct tls_events *ev, void *ctx)
+{
+    if (t->server_hello_done) {
+        ev->anomaly(ctx, dir, ANOMALY_TLS_UNEXPECTED_MESSAGE);
+        return;
+    }
+    if (!sh->hrr || t->version == 0)
+        t->version = sh->version;
+    t->server_hello_done = !sh->hrr;
+    ev->server_hello(ctx, sh);
+}
+
 static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
                                const struct tls_events *ev, void *ctx)
 {
@@ -388,15 +403,7 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
         if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
             ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
     }
-    if (t->server_hello_done) {
-        /* A second ServerHello: the first one chose; this one changes nothing. */
-        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_UNEXPECTED_MESSAGE);
-        return;
-    }
-    if (!sh.hrr || t->version == 0)
-        t->version = sh.version;
-    t->server_hello_done = !sh.hrr;
-    ev->server_hello(ctx, &sh);
+    take_server_hello(t, TLS_SERVER, &sh, ev, ctx);
 }
 
 /* RFC 5246 7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; TLS 1.3
@@ -604,13 +611,7 @@ static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_
         sh.sslv2 = true;
         sh.version = TLS_VERSION_SSL2;
         sh.sslv2_cipher = kind;
-        if (t->server_hello_done) {
-            ev->anomaly(ctx, dir, ANOMALY_TLS_UNEXPECTED_MESSAGE);
-            return;
-        }
-        t->version = TLS_VERSION_SSL2;
-        t->server_hello_done = true;
-        ev->server_hello(ctx, &sh);
+        take_server_hello(t, dir, &sh, ev, ctx);
     }
 }
 
