@@ -14,7 +14,7 @@
 #include "capture.h"
 #include "findings.h"
 #include "json.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 #include "pipeline.h"
 #include "privdrop.h"
@@ -248,16 +248,16 @@ int main(int argc, char **argv)
             ndpi = PIPELINE_NDPI_ALL;
             break;
         case OPT_IDLE:
-            if (parse_u64(optarg, 365u * 86400u, &idle_s) < 0 || idle_s == 0) {
+            if (parse_u64(optarg, LIMIT_IDLE_TIMEOUT_S_MAX, &idle_s) < 0 || idle_s == 0) {
                 fprintf(stderr, "smtptls: --idle-timeout: not a number of seconds: %s\n", optarg);
                 free(files);
                 return EXIT_USAGE;
             }
             break;
         case OPT_MAXFLOWS:
-            if (parse_u64(optarg, 100000000u, &max_flows) < 0 || max_flows < LIMIT_FLOWS_MIN) {
-                fprintf(stderr, "smtptls: --max-flows: want a number from %u: %s\n",
-                        LIMIT_FLOWS_MIN, optarg);
+            if (parse_u64(optarg, LIMIT_FLOWS_MAX, &max_flows) < 0 || max_flows < LIMIT_FLOWS_MIN) {
+                fprintf(stderr, "smtptls: --max-flows: want a number from %u to %u: %s\n",
+                        LIMIT_FLOWS_MIN, LIMIT_FLOWS_MAX, optarg);
                 free(files);
                 return EXIT_USAGE;
             }

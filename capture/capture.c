@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CAPTURE_FILE_BUFFER
-#define CAPTURE_FILE_BUFFER (64u * 1024u)
-#endif
+#include "caps.h"
 
 struct capture {
     pcap_t **handles;
@@ -58,9 +56,9 @@ static pcap_t *open_file(const char *name, char **buffer, char *err, size_t errl
         snprintf(err, errlen, "%s: %s", name, strerror(errno));
         return NULL;
     }
-    *buffer = malloc(CAPTURE_FILE_BUFFER);
+    *buffer = malloc(LIMIT_FILE_BUFFER);
     if (*buffer)
-        setvbuf(f, *buffer, _IOFBF, CAPTURE_FILE_BUFFER);
+        setvbuf(f, *buffer, _IOFBF, LIMIT_FILE_BUFFER);
     p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     if (!p && f != stdin)
         fclose(f);
@@ -90,11 +88,11 @@ static pcap_t *open_live(const char *iface, int snaplen, enum capture_status *st
         snprintf(err, errlen, "%s: %s", iface, ebuf);
         return NULL;
     }
-    pcap_set_snaplen(p, snaplen > 0 ? snaplen : 262144);
+    pcap_set_snaplen(p, snaplen > 0 ? snaplen : LIMIT_SNAPLEN);
     pcap_set_promisc(p, 1);
-    pcap_set_timeout(p, 200);
+    pcap_set_timeout(p, LIMIT_LIVE_TIMEOUT_MS);
     pcap_set_immediate_mode(p, 1);
-    pcap_set_buffer_size(p, 32 * 1024 * 1024);
+    pcap_set_buffer_size(p, LIMIT_LIVE_BUFFER);
     int rc = pcap_activate(p);
     if (rc < 0) {
         *status = CAPTURE_ERR_OPEN;

@@ -6,9 +6,8 @@
 
 #include <ndpi_api.h>
 
-/* Packets with payload nDPI sees per flow at most: SMTP shows itself in the
- * greeting and EHLO, its risks (AUTH in clear) a few packets later. */
-#define CLASSIFY_MAX_PACKETS 12u
+/* LIMIT_NDPI_PACKETS: SMTP shows itself in the greeting and EHLO, its risks
+ * (AUTH in clear) a few packets later. */
 
 struct classify {
     struct ndpi_detection_module_struct *mod;
@@ -100,7 +99,7 @@ bool classify_packet(struct classify *c, struct classify_flow *f, const uint8_t 
     /* After naming the protocol nDPI may look further (its risks, such as
      * clear-text credentials, come from there), within the packet budget. */
     if ((detected && !ndpi_extra_dissection_possible(c->mod, f->flow)) ||
-        f->packets >= CLASSIFY_MAX_PACKETS)
+        f->packets >= LIMIT_NDPI_PACKETS)
         f->done = true;
     return !f->done;
 }

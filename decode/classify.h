@@ -9,18 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLASSIFY_NAME_MAX 32u
-#define CLASSIFY_RISKS_MAX 200u
+#include "caps.h"
 
 struct classify;
 struct classify_flow;
 
 struct classify_result {
     bool detected;
-    bool smtp;                        /* nDPI says SMTP or SMTPS */
-    char protocol[CLASSIFY_NAME_MAX]; /* "SMTP", "SMTPS", "TLS", "Unknown"... */
-    uint64_t risk;                    /* nDPI risk bitmap */
-    char risks[CLASSIFY_RISKS_MAX];   /* risk names joined by "; " (may be cut) */
+    bool smtp;                          /* nDPI says SMTP or SMTPS */
+    char protocol[LIMIT_NDPI_PROTOCOL]; /* "SMTP", "SMTPS", "TLS", "Unknown"... */
+    uint64_t risk;                      /* nDPI risk bitmap */
+    char risks[LIMIT_NDPI_RISKS];       /* risk names joined by "; " (may be cut) */
 };
 
 /* NULL when nDPI is not available or fails to start. all_protocols: every

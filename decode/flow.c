@@ -1,9 +1,10 @@
 #include "flow.h"
 
+#include "caps.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#define FLOW_CHUNK 1024u
 #define NIL UINT32_MAX
 
 enum { LIST_NONE, LIST_ACTIVE, LIST_CLOSING };
@@ -54,8 +55,8 @@ size_t flow_entry_size(size_t user_size)
 static struct flow_entry *entry_at(const struct flow_table *ft, uint32_t id)
 {
     /* entry_size is a multiple of 16 and chunks come from malloc: aligned */
-    return (struct flow_entry *)(void *)(ft->chunks[id / FLOW_CHUNK] +
-                                         (size_t)(id % FLOW_CHUNK) * ft->entry_size);
+    return (struct flow_entry *)(void *)(ft->chunks[id / LIMIT_FLOW_CHUNK] +
+                                         (size_t)(id % LIMIT_FLOW_CHUNK) * ft->entry_size);
 }
 
 static void *user_of(const struct flow_table *ft, struct flow_entry *e)
@@ -158,8 +159,10 @@ struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint6
     struct flow_table *ft = calloc(1, sizeof *ft);
     if (!ft)
         return NULL;
-    if (max_flows < 16)
-        max_flows = 16;
+    if (max_flows < LIMIT_FLOWS_MIN || max_flows > LIMIT_FLOWS_MAX) {
+        free(ft);
+        return NULL;
+    }
     ft->max = max_flows;
     ft->entry_size = flow_entry_size(user_size);
     ft->user_off = align16(sizeof(struct flow_entry));
@@ -173,7 +176,7 @@ struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint6
         ft->lists[i].head = ft->lists[i].tail = NIL;
     ft->index_mask = 1024u - 1u;
     ft->index = calloc(1024u, sizeof *ft->index);
-    ft->nchunks = (max_flows + FLOW_CHUNK - 1u) / FLOW_CHUNK;
+    ft->nchunks = (max_flows + LIMIT_FLOW_CHUNK - 1u) / LIMIT_FLOW_CHUNK;
     ft->chunks = calloc(ft->nchunks, sizeof *ft->chunks);
     if (!ft->index || !ft->chunks) {
         free(ft->index);
@@ -258,11 +261,11 @@ static uint32_t entry_alloc(struct flow_table *ft)
     }
     if (ft->allocated >= ft->max)
         return NIL;
-    uint32_t c = ft->allocated / FLOW_CHUNK;
+    uint32_t c = ft->allocated / LIMIT_FLOW_CHUNK;
     if (!ft->chunks[c]) {
-        uint32_t n = ft->max - c * FLOW_CHUNK;
-        if (n > FLOW_CHUNK)
-            n = FLOW_CHUNK;
+        uint32_t n = ft->max - c * LIMIT_FLOW_CHUNK;
+        if (n > LIMIT_FLOW_CHUNK)
+            n = LIMIT_FLOW_CHUNK;
         ft->chunks[c] = malloc((size_t)n * ft->entry_size);
         if (!ft->chunks[c])
             return NIL;

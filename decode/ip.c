@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "anomaly.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 
 enum {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "caps.h"
 
 #define FRAG_MAX_DATAGRAM 65535u
 #define FRAG_UNITS ((FRAG_MAX_DATAGRAM + 7u) / 8u)

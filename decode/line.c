@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "caps.h"
 
 /* The buffer holds one byte more than a line may keep: room for the CR of a
  * line of exactly LIMIT_SMTP_LINE bytes, whose LF comes in the next chunk. */

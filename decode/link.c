@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "caps.h"
 
 /* libpcap DLT_* values; the numbers are fixed by the pcap format (LINKTYPE_*
  * registry), written out so decode/ does not need pcap.h. */

@@ -8,7 +8,7 @@
 #include "flow.h"
 #include "ip.h"
 #include "ipfrag.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 #include "reasm.h"
 #include "tcp.h"
@@ -332,9 +332,9 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     st->bytes += pkt->wirelen;
     uint64_t now = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
     pl->now_us = now;
-    if (now >= pl->next_expiry_us) { /* timeouts are seconds: look ten times a second */
+    if (now >= pl->next_expiry_us) {
         flow_expire(pl->flows, now);
-        pl->next_expiry_us = now + 100000u;
+        pl->next_expiry_us = now + LIMIT_EXPIRY_TICK_US;
     }
 
     struct link_out lo;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "caps.h"
 
 struct reasm_seg {
     struct reasm_seg *next;
@@ -52,16 +52,16 @@ static void tail_forget(struct reasm_dir *d)
 static void tail_keep(struct reasm_dir *d, const uint8_t *p, uint32_t n)
 {
     if (!d->tail) {
-        d->tail = malloc(REASM_TAIL);
+        d->tail = malloc(LIMIT_REASM_TAIL);
         if (!d->tail)
             return;
     }
-    if (n >= REASM_TAIL) {
-        memcpy(d->tail, p + n - REASM_TAIL, REASM_TAIL);
-        d->tail_len = REASM_TAIL;
+    if (n >= LIMIT_REASM_TAIL) {
+        memcpy(d->tail, p + n - LIMIT_REASM_TAIL, LIMIT_REASM_TAIL);
+        d->tail_len = LIMIT_REASM_TAIL;
         return;
     }
-    uint32_t keep = d->tail_len + n > REASM_TAIL ? REASM_TAIL - n : d->tail_len;
+    uint32_t keep = d->tail_len + n > LIMIT_REASM_TAIL ? LIMIT_REASM_TAIL - n : d->tail_len;
     memmove(d->tail, d->tail + d->tail_len - keep, keep);
     memcpy(d->tail + keep, p, n);
     d->tail_len = (uint8_t)(keep + n);

@@ -6,7 +6,7 @@
  * Policies:
  * - Overlaps: the first copy of a byte wins. A later copy that differs is
  *   counted as a conflict; it is compared with held bytes and with the last
- *   REASM_TAIL bytes delivered.
+ *   LIMIT_REASM_TAIL bytes delivered.
  * - Causal order across directions: a segment is delivered only once the
  *   peer's bytes it acknowledges have been delivered, so a reply is never
  *   seen before the command it answers, however the capture ordered them.
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REASM_TAIL 64u
+#include "caps.h"
 
 struct reasm_seg;
 

@@ -89,7 +89,7 @@ struct session *session_new(const struct session_start *st)
     r->client_port = st->client_port;
     r->server_port = st->server_port;
     r->syn_seen = st->syn_seen;
-    r->cipher = -1;
+    r->cipher_key = SESSION_NO_CIPHER;
     s->implicit_port = st->implicit_port;
     s->midstream[0] = s->midstream[1] = !st->syn_seen;
     smtp_init(&s->smtp, st->syn_seen);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
-#include "limits.h"
+#include "caps.h"
 
 #define SESSION_CLIENT 0
 #define SESSION_SERVER 1
@@ -35,6 +35,12 @@ enum session_leak {
     SESSION_LEAK_AUTH,
     SESSION_LEAK_COUNT
 };
+
+/* A negotiated cipher as one number (session_record.cipher_key): the two-byte
+ * TLS suite, or SESSION_CIPHER_SSLV2 | the three-byte SSLv2 cipher kind;
+ * SESSION_NO_CIPHER when no ServerHello said. */
+#define SESSION_CIPHER_SSLV2 0x1000000u
+#define SESSION_NO_CIPHER UINT32_MAX
 
 enum session_tristate { SESSION_NULL = -1, SESSION_FALSE = 0, SESSION_TRUE = 1 };
 
@@ -61,9 +67,8 @@ struct session_record {
     bool syn_seen;
     uint8_t end; /* enum session_end */
     char helo[LIMIT_SMTP_HOSTNAME + 1];
-    uint16_t tls_version;  /* negotiated; 0 unknown */
-    int32_t cipher;        /* two-byte suite; -1 unknown */
-    uint32_t sslv2_cipher; /* SSLv2 cipher kind, when tls_version is SSLv2 */
+    uint16_t tls_version; /* negotiated; 0 unknown */
+    uint32_t cipher_key;  /* the negotiated cipher: see SESSION_CIPHER_SSLV2 */
     bool hrr;
     uint8_t alert_level, alert_desc; /* the first plaintext alert; level 0 none */
     uint8_t nverbs;
@@ -78,15 +83,15 @@ struct session_record {
     uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
     uint32_t anomalies[ANOMALY_COUNT];
     /* nDPI's view of the flow, filled by the pipeline; "" when not asked. */
-    char ndpi_protocol[32];
-    char ndpi_risks[200];
+    char ndpi_protocol[LIMIT_NDPI_PROTOCOL];
+    char ndpi_risks[LIMIT_NDPI_RISKS];
 
     /* SMTP, beyond the mode. */
-    char greeting_host[64]; /* first word of the greeting text */
+    char greeting_host[LIMIT_SMTP_WORD]; /* first word of the greeting text */
     uint8_t ncaps;
-    char caps[LIMIT_SMTP_CAPS][24]; /* EHLO reply keywords, in order, upper case */
-    char auth_offered[64];          /* mechanisms on the EHLO AUTH line */
-    char auth_mechanism[24];        /* what the client's first AUTH asked for */
+    char caps[LIMIT_SMTP_CAPS][LIMIT_SMTP_CAP_NAME]; /* EHLO reply keywords, in order, upper case */
+    char auth_offered[LIMIT_SMTP_WORD];              /* mechanisms on the EHLO AUTH line */
+    char auth_mechanism[LIMIT_SMTP_AUTH_MECH];       /* what the client's first AUTH asked for */
     char starttls_reply_text[LIMIT_SMTP_REPLY_TEXT + 1];
     bool strip_marks;              /* an EHLO keyword that looks like a mangled STARTTLS */
     bool client_injection;         /* client bytes pipelined behind STARTTLS */
@@ -100,22 +105,22 @@ struct session_record {
     char sni[LIMIT_TLS_SNI + 1];
     uint16_t client_version; /* ClientHello legacy version */
     uint8_t noffered_versions;
-    uint16_t offered_versions[8];                   /* supported_versions, GREASE removed */
-    uint16_t noffered_suites;                       /* all offered, GREASE removed */
-    uint16_t offered_suites[LIMIT_TLS_SUITES_KEPT]; /* the first ones */
+    uint16_t offered_versions[LIMIT_TLS_VERSIONS_KEPT]; /* supported_versions, GREASE removed */
+    uint16_t noffered_suites;                           /* all offered, GREASE removed */
+    uint16_t offered_suites[LIMIT_TLS_SUITES_KEPT];     /* the first ones */
     uint8_t ngroups;
-    uint16_t groups[16];
-    char alpn[64];          /* offered protocols, comma separated */
-    char ja3[33], ja3s[33]; /* MD5 hex, "" when not computed */
-    uint16_t kx_group;      /* TLS 1.3 key_share or TLS 1.2 ECDHE curve */
-    uint16_t dh_bits;       /* TLS 1.2 DHE prime size */
+    uint16_t groups[LIMIT_TLS_GROUPS_KEPT];
+    char alpn[LIMIT_TLS_ALPN]; /* offered protocols, comma separated */
+    char ja3[33], ja3s[33];    /* MD5 hex, "" when not computed */
+    uint16_t kx_group;         /* TLS 1.3 key_share or TLS 1.2 ECDHE curve */
+    uint16_t dh_bits;          /* TLS 1.2 DHE prime size */
     bool has_cert;
     bool cert_self_signed;
     uint8_t cert_chain;
     uint16_t cert_key_bits;
-    char cert_key_type[12];
+    char cert_key_type[LIMIT_X509_KEY_TYPE];
     int64_t cert_not_before, cert_not_after; /* Unix seconds */
-    char cert_subject[160], cert_issuer[160];
+    char cert_subject[LIMIT_X509_NAME], cert_issuer[LIMIT_X509_NAME];
 };
 
 /* Why STARTTLS or a handshake did not go through. */

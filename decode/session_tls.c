@@ -67,10 +67,10 @@ static void on_client_hello(void *ctx, const struct tls_client_hello *ch)
         r->offered_versions[0] = ch->legacy_version;
         r->noffered_versions = 1;
     } else {
-        take16(v, r->offered_versions, 8, &kept);
+        take16(v, r->offered_versions, LIMIT_TLS_VERSIONS_KEPT, &kept);
         r->noffered_versions = (uint8_t)kept;
     }
-    take16(ch->groups, r->groups, 16, &kept);
+    take16(ch->groups, r->groups, LIMIT_TLS_GROUPS_KEPT, &kept);
     r->ngroups = (uint8_t)kept;
     alpn_text(ch->alpn, r->alpn, sizeof r->alpn);
     fingerprint_ja3(s->fp, ch, r->ja3);
@@ -89,10 +89,10 @@ static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
     s->server_hello = true;
     r->tls_version = sh->version;
     if (sh->sslv2) {
-        r->sslv2_cipher = sh->sslv2_cipher;
-        r->cipher = -1;
+        r->cipher_key = sh->sslv2_cipher ? SESSION_CIPHER_SSLV2 | (sh->sslv2_cipher & 0xFFFFFFu)
+                                         : SESSION_NO_CIPHER;
     } else {
-        r->cipher = sh->cipher;
+        r->cipher_key = sh->cipher;
         fingerprint_ja3s(s->fp, sh, r->ja3s);
         unsigned mac = tls_is_13(sh->version) ? 0 : tls_null_cipher_mac_len(sh->cipher);
         if (mac) /* nothing is encrypted: read the dialogue inside */
@@ -115,6 +115,17 @@ static void on_clear_app_data(void *ctx, int dir, const uint8_t *p, size_t n)
     bool tls;
     smtp_feed(s->inner, dir, p, n, &session_smtp_events, s, &tls);
 }
+
+/* The summary's strings are copied whole into the record: same sizes. */
+_Static_assert(sizeof(((struct session_record *)0)->cert_subject) ==
+                   sizeof(((struct x509_summary *)0)->subject),
+               "cert_subject and x509_summary.subject differ");
+_Static_assert(sizeof(((struct session_record *)0)->cert_issuer) ==
+                   sizeof(((struct x509_summary *)0)->issuer),
+               "cert_issuer and x509_summary.issuer differ");
+_Static_assert(sizeof(((struct session_record *)0)->cert_key_type) ==
+                   sizeof(((struct x509_summary *)0)->key_type),
+               "cert_key_type and x509_summary.key_type differ");
 
 static void on_certificate(void *ctx, const struct tls_certificate *c)
 {

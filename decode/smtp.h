@@ -13,7 +13,7 @@
 
 #include "anomaly.h"
 #include "line.h"
-#include "limits.h"
+#include "caps.h"
 
 #define SMTP_CLIENT 0
 #define SMTP_SERVER 1

@@ -77,9 +77,6 @@ int x509_summarize(const uint8_t *der, size_t len, struct x509_summary *out)
     return 0;
 }
 
-#define X509_CACHE_SLOTS 256u
-#define X509_CACHE_MAX_DER (16u * 1024u) /* larger ones are parsed every time */
-
 struct x509_slot {
     uint8_t *der;
     size_t len;
@@ -88,7 +85,7 @@ struct x509_slot {
 };
 
 struct x509_cache {
-    struct x509_slot slots[X509_CACHE_SLOTS];
+    struct x509_slot slots[LIMIT_X509_CACHE_SLOTS];
 };
 
 struct x509_cache *x509_cache_new(void)
@@ -100,7 +97,7 @@ void x509_cache_free(struct x509_cache *c)
 {
     if (!c)
         return;
-    for (unsigned i = 0; i < X509_CACHE_SLOTS; i++)
+    for (unsigned i = 0; i < LIMIT_X509_CACHE_SLOTS; i++)
         free(c->slots[i].der);
     free(c);
 }
@@ -116,9 +113,9 @@ static uint32_t der_hash(const uint8_t *p, size_t n)
 int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
                           struct x509_summary *out)
 {
-    if (!c || !der || len == 0 || len > X509_CACHE_MAX_DER)
+    if (!c || !der || len == 0 || len > LIMIT_X509_CACHE_DER)
         return x509_summarize(der, len, out);
-    struct x509_slot *s = &c->slots[der_hash(der, len) % X509_CACHE_SLOTS];
+    struct x509_slot *s = &c->slots[der_hash(der, len) % LIMIT_X509_CACHE_SLOTS];
     if (s->der && s->len == len && memcmp(s->der, der, len) == 0) {
         *out = s->sum;
         return s->rc;

@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
+
 struct x509_summary {
-    char subject[160], issuer[160]; /* RFC 2253, cut to fit */
-    int64_t not_before, not_after;  /* Unix seconds */
-    bool self_signed;               /* issuer = subject and its own key verifies it */
-    char key_type[12];              /* "RSA", "EC", "DSA", "Ed25519", ... */
+    char subject[LIMIT_X509_NAME], issuer[LIMIT_X509_NAME]; /* RFC 2253, cut to fit */
+    int64_t not_before, not_after;                          /* Unix seconds */
+    bool self_signed;                   /* issuer = subject and its own key verifies it */
+    char key_type[LIMIT_X509_KEY_TYPE]; /* "RSA", "EC", "DSA", "Ed25519", ... */
     uint16_t key_bits;
 };
 

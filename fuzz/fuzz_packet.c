@@ -9,7 +9,7 @@
 
 #include "anomaly.h"
 #include "ip.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 #include "tcp.h"
 

@@ -18,7 +18,7 @@
 #include "findings.h"
 #include "json.h"
 #include "json_check.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 #include "pipeline.h"
 #include "session.h"
@@ -114,7 +114,8 @@ static void check_record(const struct session_record *r)
     FUZZ_CHECK(r->ngroups <= sizeof r->groups / sizeof r->groups[0]);
     FUZZ_CHECK(!r->has_cert || r->cert_chain > 0);
     FUZZ_CHECK(r->has_helo || r->helo[0] == '\0');
-    FUZZ_CHECK(r->cipher >= -1 && r->cipher <= 0xFFFF);
+    FUZZ_CHECK(r->cipher_key <= 0xFFFF || r->cipher_key == SESSION_NO_CIPHER ||
+               (r->cipher_key & ~0xFFFFFFu) == SESSION_CIPHER_SSLV2);
     FUZZ_CHECK(r->alert_level != 0 || r->alert_desc == 0);
     FUZZ_CHECK(r->nverbs <= LIMIT_SMTP_VERBS);
     for (size_t i = 0; i < r->nverbs; i++) {

@@ -23,7 +23,7 @@
  * under the caps, and is zero after release. */
 #include "fuzz.h"
 
-#include "limits.h"
+#include "caps.h"
 #include "reasm.h"
 
 /* ---- model: the first captured copy of each stream byte ---- */
@@ -182,7 +182,7 @@ static void check_accounting(const struct rstate *st)
         FUZZ_CHECK(d->delivered == st->off[i]);
         FUZZ_CHECK(d->gap_bytes == st->gap_bytes[i]);
         FUZZ_CHECK(d->wait_packets <= LIMIT_REASM_WAIT_PACKETS);
-        FUZZ_CHECK(d->tail_len <= REASM_TAIL);
+        FUZZ_CHECK(d->tail_len <= LIMIT_REASM_TAIL);
     }
     FUZZ_CHECK(st->g.held_bytes <= LIMIT_REASM_HELD_TOTAL);
 }

@@ -11,7 +11,7 @@
 #include "fuzz.h"
 
 #include "anomaly.h"
-#include "limits.h"
+#include "caps.h"
 #include "smtp.h"
 #include "tls.h"
 

@@ -47,7 +47,7 @@ static void add_findings(struct aggregate *a, const struct session_record *r,
         if (!(v->findings & (1u << i)))
             continue;
         a->findings[i]++;
-        if (a->nexamples[i] < AGGREGATE_EXAMPLES) {
+        if (a->nexamples[i] < LIMIT_REPORT_EXAMPLES) {
             struct aggregate_example *e = &a->examples[i][a->nexamples[i]++];
             e->start_us = r->start_us;
             e->family = r->family;
@@ -87,59 +87,36 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
     if (r->tls_version == 0)
         a->version_unknown++;
     else
-        bump(a->versions, &a->nversions, AGGREGATE_MAX_VERSIONS, r->tls_version);
-    if (r->tls_version == 0x0002 && r->sslv2_cipher)
-        bump(a->sslv2, &a->nsslv2, sizeof a->sslv2 / sizeof a->sslv2[0], r->sslv2_cipher);
-    else if (r->cipher >= 0 && r->cipher <= 0xFFFF)
-        a->cipher_counts[r->cipher]++;
-    else
+        bump(a->versions, &a->nversions, LIMIT_REPORT_VERSIONS, r->tls_version);
+    if (r->cipher_key == SESSION_NO_CIPHER)
         a->cipher_unknown++;
-}
-
-void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher *out)
-{
-    memset(out, 0, sizeof *out);
-    const char *name = NULL;
-    if (r->tls_version == 0x0002 && r->sslv2_cipher) {
-        const struct sslv2_cipher_info *ci = cipher_lookup_sslv2(r->sslv2_cipher);
-        out->key = AGGREGATE_SSLV2 | r->sslv2_cipher;
-        snprintf(out->id, sizeof out->id, "0x%06X", (unsigned)r->sslv2_cipher);
-        out->iana = ci ? ci->iana : NULL;
-        name = ci && ci->openssl ? ci->openssl : ci ? ci->iana : NULL;
-    } else if (r->cipher >= 0 && r->cipher <= 0xFFFF) {
-        char hex[7];
-        uint16_t id = (uint16_t)r->cipher;
-        const struct cipher_info *ci = cipher_lookup(id);
-        out->key = id;
-        snprintf(out->id, sizeof out->id, "0x%04X", (unsigned)id);
-        out->iana = ci ? ci->iana : NULL;
-        name = cipher_display_name(id, hex);
-        snprintf(out->name, sizeof out->name, "%s", name);
-        return;
-    } else {
-        return;
-    }
-    snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
-}
-
-uint32_t aggregate_cipher_key(const struct session_record *r)
-{
-    if (r->tls_version == 0x0002 && r->sslv2_cipher)
-        return AGGREGATE_SSLV2 | (r->sslv2_cipher & 0xFFFFFFu);
-    return r->cipher >= 0 && r->cipher <= 0xFFFF ? (uint32_t)r->cipher : AGGREGATE_NO_CIPHER;
+    else if (r->cipher_key & SESSION_CIPHER_SSLV2)
+        bump(a->sslv2, &a->nsslv2, LIMIT_REPORT_SSLV2, r->cipher_key);
+    else
+        a->cipher_counts[r->cipher_key & 0xFFFFu]++;
 }
 
 void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)
 {
-    struct session_record r = {.cipher = -1};
-    if (key & AGGREGATE_SSLV2) {
-        r.tls_version = 0x0002;
-        r.sslv2_cipher = key & 0xFFFFFFu;
-    } else if (key != AGGREGATE_NO_CIPHER) {
-        r.tls_version = 0x0303;
-        r.cipher = (int32_t)key;
+    memset(out, 0, sizeof *out);
+    out->key = key;
+    if (key == SESSION_NO_CIPHER)
+        return;
+    if (key & SESSION_CIPHER_SSLV2) {
+        uint32_t kind = key & 0xFFFFFFu;
+        const struct sslv2_cipher_info *ci = cipher_lookup_sslv2(kind);
+        snprintf(out->id, sizeof out->id, "0x%06X", (unsigned)kind);
+        out->iana = ci ? ci->iana : NULL;
+        const char *name = ci && ci->openssl ? ci->openssl : ci ? ci->iana : NULL;
+        snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
+        return;
     }
-    aggregate_cipher_of(&r, out);
+    char hex[7];
+    uint16_t id = (uint16_t)key;
+    const struct cipher_info *ci = cipher_lookup(id);
+    snprintf(out->id, sizeof out->id, "0x%04X", (unsigned)id);
+    out->iana = ci ? ci->iana : NULL;
+    snprintf(out->name, sizeof out->name, "%s", cipher_display_name(id, hex));
 }
 
 static int by_count_then_name(const void *x, const void *y)
@@ -165,13 +142,11 @@ size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **ou
     for (uint32_t i = 0; i < 65536u; i++) {
         if (!a->cipher_counts[i])
             continue;
-        struct session_record r = {.tls_version = 0x0303, .cipher = (int32_t)i};
-        aggregate_cipher_of(&r, &v[k]);
+        aggregate_cipher_of_key(i, &v[k]);
         v[k++].count = a->cipher_counts[i];
     }
     for (size_t i = 0; i < a->nsslv2; i++) {
-        struct session_record r = {.tls_version = 0x0002, .sslv2_cipher = a->sslv2[i].key};
-        aggregate_cipher_of(&r, &v[k]);
+        aggregate_cipher_of_key(a->sslv2[i].key, &v[k]);
         v[k++].count = a->sslv2[i].count;
     }
     if (k > 1)

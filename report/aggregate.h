@@ -6,11 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "findings.h"
 #include "session.h"
-
-#define AGGREGATE_MAX_VERSIONS 64u
-#define AGGREGATE_EXAMPLES 3u
 
 struct aggregate_count {
     uint32_t key; /* a cipher key (below) or a TLS version */
@@ -26,9 +24,9 @@ struct aggregate {
     uint64_t leak_envelope, leak_auth;
     uint64_t cipher_unknown, version_unknown; /* encrypted sessions without a ServerHello */
     uint32_t *cipher_counts;                  /* 65536 two-byte suites */
-    struct aggregate_count sslv2[32];
+    struct aggregate_count sslv2[LIMIT_REPORT_SSLV2];
     size_t nsslv2;
-    struct aggregate_count versions[AGGREGATE_MAX_VERSIONS];
+    struct aggregate_count versions[LIMIT_REPORT_VERSIONS];
     size_t nversions;
     uint64_t findings[FINDING_COUNT];
     uint64_t envelope_offered; /* envelope in clear though STARTTLS was offered */
@@ -38,7 +36,7 @@ struct aggregate {
         uint8_t family;
         uint8_t client[16], server[16];
         uint16_t client_port, server_port;
-    } examples[FINDING_COUNT][AGGREGATE_EXAMPLES];
+    } examples[FINDING_COUNT][LIMIT_REPORT_EXAMPLES];
     uint8_t nexamples[FINDING_COUNT];
 };
 
@@ -48,7 +46,7 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
 
 /* A sorted view for output: ciphers by count (desc) then name. */
 struct aggregate_cipher {
-    uint32_t key;     /* see aggregate_cipher_key */
+    uint32_t key;     /* session_record.cipher_key */
     char name[80];    /* display name (OpenSSL, else IANA, else the id); "" unknown */
     const char *iana; /* static; NULL if none */
     char id[10];      /* "0xC030", "0x010080" */
@@ -81,14 +79,8 @@ struct aggregate_capture {
     bool live, damaged;
 };
 
-/* Cipher display data for one record: name, IANA name (or NULL), id text. */
-void aggregate_cipher_of(const struct session_record *r, struct aggregate_cipher *out);
-
-/* One number for the cipher a record negotiated: the two-byte TLS suite, or
- * AGGREGATE_SSLV2 | the three-byte SSLv2 kind; AGGREGATE_NO_CIPHER if none. */
-#define AGGREGATE_SSLV2 0x1000000u
-#define AGGREGATE_NO_CIPHER UINT32_MAX
-uint32_t aggregate_cipher_key(const struct session_record *r);
+/* Display data of a cipher key (session_record.cipher_key): name, IANA name
+ * (or NULL), id text; all empty for SESSION_NO_CIPHER. */
 void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out);
 
 #endif

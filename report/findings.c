@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAIRS 65536u /* direct-mapped: a collision forgets the older pair */
 #define FALLBACK_WINDOW_US (300ull * 1000000ull) /* a retry in clear comes at once */
 
 struct pair {
@@ -37,7 +36,7 @@ struct findings *findings_new(void)
     if (!f)
         return NULL;
     f->servers = servers_new();
-    f->pairs = calloc(PAIRS, sizeof *f->pairs);
+    f->pairs = calloc(LIMIT_FALLBACK_PAIRS, sizeof *f->pairs);
     if (!f->servers || !f->pairs) {
         findings_free(f);
         return NULL;
@@ -65,7 +64,7 @@ static struct pair *pair_of(struct findings *f, const struct session_record *r)
     for (int i = 0; i < 16; i++)
         h = ((h ^ r->client[i]) * 16777619u ^ r->server[i]) * 16777619u;
     h = (h ^ r->server_port) * 16777619u;
-    return &f->pairs[h % PAIRS];
+    return &f->pairs[h % LIMIT_FALLBACK_PAIRS];
 }
 
 static bool pair_is(const struct pair *p, const struct session_record *r)
@@ -122,12 +121,12 @@ static void count_server(struct server_stats *s, const struct session_record *r,
         return;
     if (r->tls_version)
         s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
-    uint32_t key = aggregate_cipher_key(r);
-    if (key != AGGREGATE_NO_CIPHER) {
+    uint32_t key = r->cipher_key;
+    if (key != SESSION_NO_CIPHER) {
         bool have = false;
         for (unsigned i = 0; i < s->nciphers; i++)
             have |= s->ciphers[i] == key;
-        if (!have && s->nciphers < SERVER_CIPHERS_KEPT)
+        if (!have && s->nciphers < LIMIT_SERVER_CIPHERS)
             s->ciphers[s->nciphers++] = key;
         else if (!have)
             s->more_ciphers = true;
@@ -186,10 +185,12 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
     /* What the handshake showed counts even when it failed afterwards. */
     if (r->tls_version && obsolete(r->tls_version))
         set(v, FINDING_OBSOLETE_VERSION);
-    if (r->tls_version == 0x0002 && r->sslv2_cipher)
-        grade_sslv2(r->sslv2_cipher, &v->props);
-    else if (r->cipher >= 0 && r->cipher <= 0xFFFF)
-        grade_cipher((uint16_t)r->cipher, &v->props);
+    if (r->cipher_key == SESSION_NO_CIPHER)
+        memset(&v->props, 0, sizeof v->props);
+    else if (r->cipher_key & SESSION_CIPHER_SSLV2)
+        grade_sslv2(r->cipher_key & 0xFFFFFFu, &v->props);
+    else
+        grade_cipher((uint16_t)r->cipher_key, &v->props);
     if (v->props.known) {
         v->grade = v->props.grade;
         if (v->props.weak_cipher)

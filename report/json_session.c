@@ -231,7 +231,7 @@ void json_write_session(FILE *f, const struct session_record *r, const struct ve
     }
     jw_str(&w, "tls_version", session_version_name(r->tls_version, vbuf, sizeof vbuf));
     struct aggregate_cipher c;
-    aggregate_cipher_of(r, &c);
+    aggregate_cipher_of_key(r->cipher_key, &c);
     jw_str(&w, "cipher", c.name[0] ? c.name : NULL);
     jw_str(&w, "cipher_iana", c.name[0] ? c.iana : NULL);
     jw_str(&w, "cipher_id", c.name[0] ? c.id : NULL);

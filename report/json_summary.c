@@ -5,8 +5,6 @@
 
 #include "json.h"
 
-#define JSON_SERVERS_MAX 100u /* the busiest servers; servers_total says how many */
-
 static void findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
 {
     uint64_t late = findings_stripped_late(fi);
@@ -76,7 +74,7 @@ static void servers_summary(FILE *f, const struct findings *fi)
     struct server_stats **v;
     size_t n = servers_sorted(findings_servers(fi), &v);
     fputs(" \"servers\": [", f);
-    for (size_t i = 0; i < n && i < JSON_SERVERS_MAX; i++) {
+    for (size_t i = 0; i < n && i < LIMIT_JSON_SERVERS; i++) {
         fputs(i ? ",\n  " : "\n  ", f);
         server_row(f, v[i]);
     }
@@ -116,8 +114,8 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
     free(cs);
     fprintf(f, "], \"cipher_unknown\": %" PRIu64 ",\n", a->cipher_unknown);
 
-    struct aggregate_version vs[AGGREGATE_MAX_VERSIONS];
-    n = aggregate_versions(a, vs, AGGREGATE_MAX_VERSIONS);
+    struct aggregate_version vs[LIMIT_REPORT_VERSIONS];
+    n = aggregate_versions(a, vs, LIMIT_REPORT_VERSIONS);
     fputs(" \"versions\": [", f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s{\"name\": ", i ? ", " : "");

@@ -8,10 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "grade.h"
-
-#define LIMIT_SERVERS 65536u
-#define SERVER_CIPHERS_KEPT 6u
 
 enum server_version { /* bits of server_stats.versions */
                       SV_SSL2,
@@ -35,7 +33,7 @@ struct server_stats {
     uint8_t versions;                  /* bitmask of enum server_version */
     uint8_t nciphers;
     bool more_ciphers;
-    uint32_t ciphers[SERVER_CIPHERS_KEPT]; /* aggregate_cipher_key() values */
+    uint32_t ciphers[LIMIT_SERVER_CIPHERS]; /* session_record.cipher_key values */
     enum grade worst;
     uint64_t findings; /* sessions with at least one finding */
 };

@@ -62,8 +62,8 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
         fputs("       - none\n", f);
     free(cs);
 
-    struct aggregate_version vs[AGGREGATE_MAX_VERSIONS];
-    n = aggregate_versions(a, vs, AGGREGATE_MAX_VERSIONS);
+    struct aggregate_version vs[LIMIT_REPORT_VERSIONS];
+    n = aggregate_versions(a, vs, LIMIT_REPORT_VERSIONS);
     fputs("\nTLS versions (encrypted sessions)\n", f);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%8" PRIu64 " %s\n", vs[i].count, vs[i].name);

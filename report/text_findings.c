@@ -7,8 +7,6 @@
 #include "json.h"
 #include "text.h"
 
-#define TEXT_SERVERS_MAX 20u
-
 static const char *const finding_text[FINDING_COUNT] = {
     [FINDING_ENVELOPE_CLEARTEXT] = "MAIL/RCPT/DATA/BDAT sent in clear",
     [FINDING_AUTH_CLEARTEXT] = "AUTH sent in clear: credentials exposed",
@@ -74,7 +72,7 @@ static void servers_table(FILE *f, struct server_stats **v, size_t n)
     fputs("\nServers (busiest first)\n", f);
     fprintf(f, "  %-28s %8s %9s  %-12s %-17s %s\n", "server", "sessions", "encrypted",
             "worst grade", "versions", "ciphers");
-    for (size_t i = 0; i < n && i < TEXT_SERVERS_MAX; i++) {
+    for (size_t i = 0; i < n && i < LIMIT_TEXT_SERVERS; i++) {
         const struct server_stats *s = v[i];
         server_name(s, name, sizeof name);
         versions(s, vers, sizeof vers);
@@ -84,8 +82,8 @@ static void servers_table(FILE *f, struct server_stats **v, size_t n)
                 s->worst != GRADE_UNKNOWN ? grade_name(s->worst) : "-", vers,
                 ciphers[0] ? ciphers : "-");
     }
-    if (n > TEXT_SERVERS_MAX)
-        fprintf(f, "  ... and %zu more (all of them in --json)\n", n - TEXT_SERVERS_MAX);
+    if (n > LIMIT_TEXT_SERVERS)
+        fprintf(f, "  ... and %zu more (all of them in --json)\n", n - LIMIT_TEXT_SERVERS);
     if (n == 0)
         fputs("  - none\n", f);
 }

@@ -12,7 +12,7 @@
 #include "findings.h"
 #include "grade.h"
 
-static struct session_record starttls(uint16_t version, int32_t cipher)
+static struct session_record starttls(uint16_t version, uint32_t cipher)
 {
     struct session_record r;
     memset(&r, 0, sizeof r);
@@ -25,7 +25,7 @@ static struct session_record starttls(uint16_t version, int32_t cipher)
     r.starttls_offered = SESSION_TRUE;
     r.starttls_reply = 220;
     r.tls_version = version;
-    r.cipher = cipher;
+    r.cipher_key = cipher;
     r.start_us = 1796000000ull * 1000000ull;
     return r;
 }
@@ -100,8 +100,7 @@ static void test_obsolete_versions(void **state)
     assert_true(flagged(starttls(0x0302, 0xC014), FINDING_OBSOLETE_VERSION));
     assert_false(flagged(starttls(0x0303, 0xC02F), FINDING_OBSOLETE_VERSION));
     assert_false(flagged(starttls(0x0304, 0x1301), FINDING_OBSOLETE_VERSION));
-    struct session_record r = starttls(0x0002, -1);
-    r.sslv2_cipher = 0x010080;
+    struct session_record r = starttls(0x0002, SESSION_CIPHER_SSLV2 | 0x010080);
     struct verdict v = judge(r);
     assert_true(has(&v, FINDING_OBSOLETE_VERSION) && has(&v, FINDING_WEAK_CIPHER));
     assert_int_equal(v.grade, GRADE_INSECURE);
@@ -131,7 +130,7 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
     r.mode = SESSION_PLAINTEXT;
     r.starttls_offered = SESSION_FALSE;
     r.tls_version = 0;
-    r.cipher = -1;
+    r.cipher_key = SESSION_NO_CIPHER;
     findings_judge(f, &r, &v); /* before any offer: not flagged, counted late */
     assert_false(has(&v, FINDING_STARTTLS_STRIPPED));
     struct session_record ok = starttls(0x0304, 0x1301);

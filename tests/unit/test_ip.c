@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "anomaly.h"
-#include "limits.h"
+#include "caps.h"
 #include "link.h"
 #include "tbuf.h"
 

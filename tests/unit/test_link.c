@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "caps.h"
 #include "tbuf.h"
 
 /* IPv4 header, 192.0.2.1 -> 198.51.100.25, TCP, total length 20 (no payload):

@@ -137,8 +137,7 @@ static void same_record(const struct session_record *a, const struct session_rec
     SAME(greeting_code);
     SAME(has_helo);
     SAME(tls_version);
-    SAME(cipher);
-    SAME(sslv2_cipher);
+    SAME(cipher_key);
     SAME(hrr);
     SAME(alert_level);
     SAME(alert_desc);
@@ -267,7 +266,7 @@ static void test_plaintext_with_leaks_in_order(void **state)
     assert_string_equal(r->helo, "client.example.org");
     assert_int_equal(r->starttls_reply, 0);
     assert_int_equal(r->tls_version, 0);
-    assert_int_equal(r->cipher, -1);
+    assert_int_equal(r->cipher_key, SESSION_NO_CIPHER);
     assert_false(o.stopped);
     assert_string_equal(session_mode_name(SESSION_PLAINTEXT), "plaintext");
     assert_string_equal(session_leak_name(SESSION_LEAK_AUTH), "AUTH");
@@ -288,7 +287,7 @@ static void test_starttls_tls12_established(void **state)
     const struct session_record *r = &o.rec;
     expect_mode(r, SESSION_STARTTLS);
     assert_int_equal(r->tls_version, 0x0303);
-    assert_int_equal(r->cipher, 0xC02F);
+    assert_int_equal(r->cipher_key, 0xC02F);
     assert_int_equal(r->starttls_offered, SESSION_TRUE);
     assert_int_equal(r->starttls_reply, 220);
     assert_int_equal(r->nleaked, 0);
@@ -404,7 +403,7 @@ static void test_implicit_tls12(void **state)
     run(&d, 465, true, WHOLE, 0, &o);
     expect_mode(&o.rec, SESSION_IMPLICIT_TLS);
     assert_int_equal(o.rec.tls_version, 0x0303);
-    assert_int_equal(o.rec.cipher, 0x009C);
+    assert_int_equal(o.rec.cipher_key, 0x009C);
     assert_int_equal(o.rec.starttls_offered, SESSION_NULL);
     assert_int_equal(o.rec.greeting_code, 0);
     assert_int_equal(o.rec.commands, 0);
@@ -466,7 +465,7 @@ static void test_implicit_tls13(void **state)
     run(&d, 465, true, WHOLE, 0, &o);
     expect_mode(&o.rec, SESSION_IMPLICIT_TLS);
     assert_int_equal(o.rec.tls_version, 0x0304);
-    assert_int_equal(o.rec.cipher, 0x1301);
+    assert_int_equal(o.rec.cipher_key, 0x1301);
     check_splits(&d, 465, true);
     d_free(&d);
 }
@@ -493,7 +492,7 @@ static void test_tls13_client_lone_encrypted_record_not_established(void **state
     tls13_handshake(&d, false);
     run(&d, 25, true, WHOLE, 0, &o);
     expect_mode(&o.rec, SESSION_STARTTLS_FAILED);
-    assert_int_equal(o.rec.cipher, 0x1301);
+    assert_int_equal(o.rec.cipher_key, 0x1301);
     d_free(&d);
 }
 
@@ -658,7 +657,7 @@ static void test_midstream_tls_both_ways(void **state)
     run(&d, 25, false, WHOLE, 0, &o);
     expect_mode(&o.rec, SESSION_STARTTLS);
     assert_int_equal(o.rec.tls_version, 0);
-    assert_int_equal(o.rec.cipher, -1);
+    assert_int_equal(o.rec.cipher_key, SESSION_NO_CIPHER);
     assert_false(o.rec.syn_seen);
     run(&d, 465, false, WHOLE, 0, &o);
     expect_mode(&o.rec, SESSION_IMPLICIT_TLS);

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "caps.h"
 #include "prng.h"
 #include "recorder.h"
 #include "smtpdrive.h"
