@@ -157,8 +157,8 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
         pl->stats.flows_tail_only++;
         if (c->sess) {
             struct session_record rec;
-            uint64_t zero[2] = {0, 0};
-            session_finish(c->sess, zero, zero, c->last_us, end_of(why), &rec);
+            struct session_end_facts f = {.end_us = c->last_us, .end = end_of(why)};
+            session_finish(c->sess, &f, &rec);
             c->sess = NULL;
         }
         return;
@@ -168,18 +168,19 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
         return;
     }
     struct session_record rec;
-    uint64_t packets[2] = {c->packets[c->client], c->packets[!c->client]};
-    uint64_t bytes[2] = {c->bytes[c->client], c->bytes[!c->client]};
-    bool smtp_port = false;
+    struct session_end_facts f = {
+        .end_us = c->last_us,
+        .end = end_of(why),
+        .packets = {c->packets[c->client], c->packets[!c->client]},
+        .bytes = {c->bytes[c->client], c->bytes[!c->client]},
+        .overlap_conflicts = c->rc.dir[0].conflicts + c->rc.dir[1].conflicts,
+        .ndpi_protocol = asked ? verdict.protocol : NULL,
+        .ndpi_risks = asked ? verdict.risks : NULL,
+    };
     bool recognised = session_recognised(c->sess);
-    session_finish(c->sess, packets, bytes, c->last_us, end_of(why), &rec);
-    rec.overlap_conflicts = c->rc.dir[0].conflicts + c->rc.dir[1].conflicts;
+    session_finish(c->sess, &f, &rec);
     c->sess = NULL;
-    smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
-    if (asked) {
-        snprintf(rec.ndpi_protocol, sizeof rec.ndpi_protocol, "%s", verdict.protocol);
-        snprintf(rec.ndpi_risks, sizeof rec.ndpi_risks, "%s", verdict.risks);
-    }
+    bool smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
     if (!smtp_port && !recognised && !verdict.smtp && !pl->cfg.all_flows) {
         pl->stats.flows_not_smtp++;
         return;

@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,16 +33,6 @@ const char *session_leak_name(enum session_leak l)
 const char *session_verb_name(uint8_t verb)
 {
     return smtp_verb_name((enum smtp_verb)verb);
-}
-
-const char *session_version_name(uint16_t version, char *buf, size_t len)
-{
-    return tls_version_name(version, buf, len);
-}
-
-const char *session_alert_name(uint8_t desc)
-{
-    return tls_alert_name(desc);
 }
 
 static const char *const failure_names[SESSION_FAIL_COUNT] = {
@@ -268,16 +259,24 @@ static enum session_failure failure_of(const struct session *s)
     return SESSION_FAIL_INCOMPLETE;
 }
 
-void session_finish(struct session *s, const uint64_t packets[2], const uint64_t bytes[2],
-                    uint64_t end_us, enum session_end end, struct session_record *out)
+void session_anomaly(struct session *s, enum anomaly a)
+{
+    session_count_anomaly(s, a);
+}
+
+void session_finish(struct session *s, const struct session_end_facts *f,
+                    struct session_record *out)
 {
     struct session_record *r = &s->rec;
-    r->end_us = end_us;
-    r->end = (uint8_t)end;
-    r->packets[0] = packets[0];
-    r->packets[1] = packets[1];
-    r->bytes[0] = bytes[0];
-    r->bytes[1] = bytes[1];
+    r->end_us = f->end_us;
+    r->end = (uint8_t)f->end;
+    memcpy(r->packets, f->packets, sizeof r->packets);
+    memcpy(r->bytes, f->bytes, sizeof r->bytes);
+    r->overlap_conflicts = f->overlap_conflicts;
+    if (f->ndpi_protocol) {
+        snprintf(r->ndpi_protocol, sizeof r->ndpi_protocol, "%s", f->ndpi_protocol);
+        snprintf(r->ndpi_risks, sizeof r->ndpi_risks, "%s", f->ndpi_risks ? f->ndpi_risks : "");
+    }
     r->starttls_offered = s->offered           ? SESSION_TRUE
                           : s->ehlo_reply_seen ? SESSION_FALSE
                                                : SESSION_NULL;

@@ -42,6 +42,12 @@ enum session_leak {
 #define SESSION_CIPHER_SSLV2 0x1000000u
 #define SESSION_NO_CIPHER UINT32_MAX
 
+static inline bool session_leak_is_envelope(enum session_leak l)
+{
+    return l == SESSION_LEAK_MAIL || l == SESSION_LEAK_RCPT || l == SESSION_LEAK_DATA ||
+           l == SESSION_LEAK_BDAT;
+}
+
 enum session_tristate { SESSION_NULL = -1, SESSION_FALSE = 0, SESSION_TRUE = 1 };
 
 /* How the flow ended, as the flow table said. */
@@ -79,10 +85,10 @@ struct session_record {
     uint32_t unknown_commands;          /* lines that were not commands */
     uint32_t gaps;
     uint64_t gap_bytes;
-    uint32_t overlap_conflicts;    /* late copies whose bytes differed (filled by the pipeline) */
+    uint32_t overlap_conflicts;    /* late copies whose bytes differed */
     uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
     uint32_t anomalies[ANOMALY_COUNT];
-    /* nDPI's view of the flow, filled by the pipeline; "" when not asked. */
+    /* nDPI's view of the flow; "" when not asked. */
     char ndpi_protocol[LIMIT_NDPI_PROTOCOL];
     char ndpi_risks[LIMIT_NDPI_RISKS];
 
@@ -163,16 +169,27 @@ void session_gap(struct session *s, int side, uint64_t n);
 /* Has the client spoken SMTP (a command only SMTP has)? Flows off the SMTP
  * ports count as sessions only then. */
 bool session_recognised(const struct session *s);
-/* Finish: decide the mode, fill *out, free the session. */
-void session_finish(struct session *s, const uint64_t packets[2], const uint64_t bytes[2],
-                    uint64_t end_us, enum session_end end, struct session_record *out);
+/* An anomaly met below the session (in reassembly), counted in its record. */
+void session_anomaly(struct session *s, enum anomaly a);
+
+/* What the owner of the flow knows at its end: everything of the record that
+ * the session did not see itself. */
+struct session_end_facts {
+    uint64_t end_us;
+    enum session_end end;
+    uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
+    uint32_t overlap_conflicts;    /* late copies whose bytes differed */
+    const char *ndpi_protocol;     /* NULL: nDPI was not asked */
+    const char *ndpi_risks;
+};
+
+/* Finish: decide the mode, fill *out (its one writer), free the session. */
+void session_finish(struct session *s, const struct session_end_facts *f,
+                    struct session_record *out);
 
 const char *session_mode_name(enum session_mode m);
 const char *session_leak_name(enum session_leak l);
 /* Name of a verb kept in session_record.verbs. */
 const char *session_verb_name(uint8_t verb);
-/* "TLSv1.2", "SSLv3", "TLSv1.3-draft18"...; NULL for 0. buf: at least 24 bytes. */
-const char *session_version_name(uint16_t version, char *buf, size_t len);
-const char *session_alert_name(uint8_t desc);
 
 #endif

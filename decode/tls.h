@@ -12,6 +12,7 @@
 
 #include "anomaly.h"
 #include "cursor.h"
+#include "tls_names.h"
 
 #define TLS_CLIENT 0
 #define TLS_SERVER 1
@@ -21,13 +22,6 @@
 #define TLS_CT_HANDSHAKE 22u
 #define TLS_CT_APPLICATION_DATA 23u
 #define TLS_CT_HEARTBEAT 24u
-
-#define TLS_VERSION_SSL2 0x0002u
-#define TLS_VERSION_SSL3 0x0300u
-#define TLS_VERSION_TLS10 0x0301u
-#define TLS_VERSION_TLS11 0x0302u
-#define TLS_VERSION_TLS12 0x0303u
-#define TLS_VERSION_TLS13 0x0304u
 
 struct tls_client_hello {
     uint16_t legacy_version;
@@ -84,10 +78,10 @@ struct tls_events {
 struct tls_dir {
     uint8_t hdr[5];
     uint8_t hdr_len, hdr_need;
-    uint8_t type;  /* of the record being read */
+    uint8_t type;       /* of the record being read */
     bool rec_encrypted; /* that record's body, decided at its header */
-    uint32_t left; /* body bytes of that record still to come */
-    uint8_t *hs;   /* handshake bytes collected, allocated on demand */
+    uint32_t left;      /* body bytes of that record still to come */
+    uint8_t *hs;        /* handshake bytes collected, allocated on demand */
     uint32_t hs_len, hs_cap;
     uint32_t hs_skip; /* bytes of an over-long handshake message to drop */
     uint8_t alert[2];
@@ -133,14 +127,8 @@ bool tls_failed(const struct tls *t, int dir);
 unsigned tls_null_cipher_mac_len(uint16_t cipher);
 /* From now on, pass application data to clear_app_data (mac_len from above). */
 void tls_set_null_cipher(struct tls *t, unsigned mac_len);
-/* TLS 1.3 or one of its drafts. */
-bool tls_is_13(uint16_t version);
 /* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;
  * *known is false when fewer were given. */
 bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known);
-/* "TLSv1.2", "TLSv1.3-draft18", ...; "0xNNNN" for other values; NULL for 0.
- * buf holds at least 24 bytes. */
-const char *tls_version_name(uint16_t v, char *buf, size_t len);
-const char *tls_alert_name(uint8_t desc);
 
 #endif

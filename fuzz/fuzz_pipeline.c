@@ -21,6 +21,7 @@
 #include "caps.h"
 #include "link.h"
 #include "pipeline.h"
+#include "tls_names.h"
 #include "session.h"
 #include "smtp.h"
 #include "text.h"
@@ -142,9 +143,9 @@ static void check_record(const struct session_record *r)
     FUZZ_CHECK(r->gap_bytes >= r->gaps);
     FUZZ_CHECK(r->packets[SESSION_CLIENT] + r->packets[SESSION_SERVER] > 0);
     char buf[24];
-    const char *v = session_version_name(r->tls_version, buf, sizeof buf);
+    const char *v = tls_version_name(r->tls_version, buf, sizeof buf);
     FUZZ_CHECK(r->tls_version == 0 || (v && strlen(v) < sizeof buf));
-    FUZZ_CHECK(session_alert_name(r->alert_desc) != NULL);
+    FUZZ_CHECK(tls_alert_name(r->alert_desc) != NULL);
 }
 
 static void on_record(void *ctx, const struct session_record *r)

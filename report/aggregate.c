@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cipher_table.h"
+#include "tls_names.h"
 
 int aggregate_init(struct aggregate *a)
 {
@@ -32,12 +33,6 @@ static void bump(struct aggregate_count *list, size_t *n, size_t cap, uint32_t k
         list[*n].count = 1;
         (*n)++;
     }
-}
-
-static bool is_envelope(uint8_t leak)
-{
-    return leak == SESSION_LEAK_MAIL || leak == SESSION_LEAK_RCPT || leak == SESSION_LEAK_DATA ||
-           leak == SESSION_LEAK_BDAT;
 }
 
 static void add_findings(struct aggregate *a, const struct session_record *r,
@@ -76,7 +71,7 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
         a->starttls_offered++;
     bool envelope = false, auth = false;
     for (unsigned i = 0; i < r->nleaked; i++) {
-        envelope |= is_envelope(r->leaked[i]);
+        envelope |= session_leak_is_envelope(r->leaked[i]);
         auth |= r->leaked[i] == SESSION_LEAK_AUTH;
     }
     a->leak_envelope += envelope;
@@ -168,7 +163,7 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
     size_t n = a->nversions < cap ? a->nversions : cap;
     for (size_t i = 0; i < n; i++) {
         char buf[24];
-        const char *name = session_version_name((uint16_t)a->versions[i].key, buf, sizeof buf);
+        const char *name = tls_version_name((uint16_t)a->versions[i].key, buf, sizeof buf);
         snprintf(out[i].name, sizeof out[i].name, "%s", name ? name : "unknown");
         out[i].count = a->versions[i].count;
     }

@@ -1,6 +1,7 @@
 #include "findings.h"
 
 #include "aggregate.h"
+#include "tls_names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,16 +74,6 @@ static bool pair_is(const struct pair *p, const struct session_record *r)
            memcmp(p->client, r->client, 16) == 0 && memcmp(p->server, r->server, 16) == 0;
 }
 
-static bool is_envelope(uint8_t leak)
-{
-    return leak != SESSION_LEAK_AUTH;
-}
-
-static bool obsolete(uint16_t v)
-{
-    return v == 0x0002 || v == 0x0300 || v == 0x0301 || v == 0x0302;
-}
-
 static void set(struct verdict *v, enum finding x)
 {
     v->findings |= 1u << x;
@@ -141,7 +132,7 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
     struct server_stats *srv = servers_get(f->servers, r->family, r->server, r->server_port);
     bool envelope = false;
     for (unsigned i = 0; i < r->nleaked; i++) {
-        envelope |= is_envelope(r->leaked[i]);
+        envelope |= session_leak_is_envelope(r->leaked[i]);
         if (r->leaked[i] == SESSION_LEAK_AUTH)
             set(v, FINDING_AUTH_CLEARTEXT);
     }
@@ -183,7 +174,7 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
     }
 
     /* What the handshake showed counts even when it failed afterwards. */
-    if (r->tls_version && obsolete(r->tls_version))
+    if (tls_version_obsolete(r->tls_version))
         set(v, FINDING_OBSOLETE_VERSION);
     if (r->cipher_key == SESSION_NO_CIPHER)
         memset(&v->props, 0, sizeof v->props);

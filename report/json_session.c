@@ -49,7 +49,7 @@ static void version_list(struct jw *w, const char *key, const uint16_t *v, unsig
     jw_key(w, key);
     fputc('[', w->f);
     for (unsigned i = 0; i < n; i++) {
-        const char *name = session_version_name(v[i], buf, sizeof buf);
+        const char *name = tls_version_name(v[i], buf, sizeof buf);
         fputs(i ? ", " : "", w->f);
         json_cstr(w->f, name ? name : "0x0000");
     }
@@ -122,7 +122,7 @@ static void tls_facts(struct jw *w, const struct session_record *r)
     bool hello = r->client_version != 0;
     jw_text(w, "sni", r->sni);
     if (hello) {
-        jw_str(w, "client_version", session_version_name(r->client_version, buf, sizeof buf));
+        jw_str(w, "client_version", tls_version_name(r->client_version, buf, sizeof buf));
         version_list(w, "offered_versions", r->offered_versions, r->noffered_versions);
         jw_u64(w, "offered_ciphers_count", r->noffered_suites);
         jw_key(w, "offered_ciphers");
@@ -160,7 +160,7 @@ static void tls_facts(struct jw *w, const struct session_record *r)
                 r->alert_level == 2   ? "fatal"
                 : r->alert_level == 1 ? "warning"
                                       : "other",
-                session_alert_name(r->alert_desc));
+                tls_alert_name(r->alert_desc));
     else
         fputs("null", w->f);
 }
@@ -229,7 +229,7 @@ void json_write_session(FILE *f, const struct session_record *r, const struct ve
     } else {
         jw_null(&w, "helo");
     }
-    jw_str(&w, "tls_version", session_version_name(r->tls_version, vbuf, sizeof vbuf));
+    jw_str(&w, "tls_version", tls_version_name(r->tls_version, vbuf, sizeof vbuf));
     struct aggregate_cipher c;
     aggregate_cipher_of_key(r->cipher_key, &c);
     jw_str(&w, "cipher", c.name[0] ? c.name : NULL);

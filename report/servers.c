@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls_names.h"
+
 struct servers {
     struct server_stats **slots; /* open addressing, LIMIT_SERVERS * 2 */
     uint32_t mask, count;
@@ -131,17 +133,17 @@ size_t servers_sorted(const struct servers *s, struct server_stats ***out)
 int server_version_bit(uint16_t version)
 {
     switch (version) {
-    case 0x0002:
+    case TLS_VERSION_SSL2:
         return SV_SSL2;
-    case 0x0300:
+    case TLS_VERSION_SSL3:
         return SV_SSL3;
-    case 0x0301:
+    case TLS_VERSION_TLS10:
         return SV_TLS10;
-    case 0x0302:
+    case TLS_VERSION_TLS11:
         return SV_TLS11;
-    case 0x0303:
+    case TLS_VERSION_TLS12:
         return SV_TLS12;
-    case 0x0304:
+    case TLS_VERSION_TLS13:
         return SV_TLS13;
     default:
         return SV_OTHER;

@@ -8,6 +8,7 @@
  * server after it.
  */
 #include "session.h"
+#include "tls_names.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,7 +122,10 @@ static void run(const struct dialogue *d, uint16_t server_port, bool syn, enum c
         }
     }
     uint64_t packets[2] = {3, 4}, bytes[2] = {100, 200};
-    session_finish(s, packets, bytes, 2000, SESSION_END_CLOSED, &o->rec);
+    struct session_end_facts f = {.end_us = 2000, .end = SESSION_END_CLOSED};
+    memcpy(f.packets, packets, sizeof f.packets);
+    memcpy(f.bytes, bytes, sizeof f.bytes);
+    session_finish(s, &f, &o->rec);
 }
 
 /* The same dialogue whole, byte by byte and in random chunks: the same record. */
@@ -344,7 +348,7 @@ static void test_starttls_then_fatal_alert(void **state)
     assert_int_equal(o.rec.starttls_reply, 220);
     assert_int_equal(o.rec.alert_level, 2);
     assert_int_equal(o.rec.alert_desc, 40);
-    assert_string_equal(session_alert_name(o.rec.alert_desc), "handshake_failure");
+    assert_string_equal(tls_alert_name(o.rec.alert_desc), "handshake_failure");
     check_splits(&d, 25, true);
     d_free(&d);
 }
@@ -624,8 +628,7 @@ static void test_gap_counted(void **state)
     session_gap(s, CL, 100);
     session_data(s, CL, (const uint8_t *)"b>\r\nRCPT TO:<c@d>\r\n", 19, &stop);
     struct session_record r;
-    uint64_t z[2] = {0, 0};
-    session_finish(s, z, z, 5, SESSION_END_CAPTURE_END, &r);
+    session_finish(s, &(struct session_end_facts){.end_us = 5, .end = SESSION_END_CAPTURE_END}, &r);
     assert_int_equal(r.gaps, 1);
     assert_int_equal(r.gap_bytes, 100);
     assert_int_equal(r.anomalies[ANOMALY_REASM_GAP], 1);
@@ -680,8 +683,7 @@ static void test_recognised(void **state)
     session_data(s, CL, (const uint8_t *)"EHLO x\r\n", 8, &stop);
     assert_true(session_recognised(s));
     struct session_record r;
-    uint64_t z[2] = {0, 0};
-    session_finish(s, z, z, 5, SESSION_END_CLOSED, &r);
+    session_finish(s, &(struct session_end_facts){.end_us = 5, .end = SESSION_END_CLOSED}, &r);
 }
 
 static int free_buffers(void **state)
