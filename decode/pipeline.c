@@ -65,7 +65,7 @@ static bool port_in(const uint16_t *ports, size_t n, uint16_t port)
 
 static int side_of(const struct conn *c, int dir)
 {
-    return dir == c->client ? SESSION_CLIENT : SESSION_SERVER;
+    return dir == c->client ? SIDE_CLIENT : SIDE_SERVER;
 }
 
 static bool ensure_session(struct pipeline *pl, struct conn *c)

@@ -93,12 +93,12 @@ struct session *session_new(const struct session_start *st)
 
 static void to_tls(struct session *s, int side, const uint8_t *p, size_t n, bool *stop)
 {
-    s->side[side] = SIDE_TLS;
+    s->side[side] = PROTO_TLS;
     s->went_tls[side] = true;
     tls_feed(&s->tls, side, p, n, &session_tls_events, s);
     if (session_established(s) && !s->tls.null_mac_len) {
         /* Nothing more to learn from either side: let the buffers go. */
-        s->side[SESSION_CLIENT] = s->side[SESSION_SERVER] = SIDE_DONE;
+        s->side[SIDE_CLIENT] = s->side[SIDE_SERVER] = PROTO_DONE;
         tls_free(&s->tls);
         smtp_free(&s->smtp);
         *stop = true;
@@ -115,51 +115,51 @@ static int decide(struct session *s, int side, const uint8_t *p, size_t n)
     bool known;
     bool hello = tls_looks_like_hello(p, n, &known);
     if (!known)
-        return SIDE_UNDECIDED;
+        return PROTO_UNDECIDED;
     if (hello)
-        return SIDE_TLS;
-    bool any_record = s->midstream[side] || (side == SESSION_SERVER && s->tls_from_start[0]);
+        return PROTO_TLS;
+    bool any_record = s->midstream[side] || (side == SIDE_SERVER && s->tls_from_start[0]);
     if (any_record && n >= 3 && p[0] >= TLS_CT_CHANGE_CIPHER_SPEC &&
         p[0] <= TLS_CT_APPLICATION_DATA && p[1] == 3 && p[2] <= 4)
-        return SIDE_TLS;
-    return SIDE_SMTP;
+        return PROTO_TLS;
+    return PROTO_SMTP;
 }
 
 static void feed(struct session *s, int side, const uint8_t *p, size_t n, bool *stop)
 {
     while (n > 0) {
         switch (s->side[side]) {
-        case SIDE_UNDECIDED: {
+        case PROTO_UNDECIDED: {
             uint8_t buf[sizeof s->sniff[0]];
             size_t have = s->sniff_len[side];
             size_t k = sizeof buf - have < n ? sizeof buf - have : n;
             memcpy(buf, s->sniff[side], have);
             memcpy(buf + have, p, k);
             int m = decide(s, side, buf, have + k);
-            if (m == SIDE_UNDECIDED) {
+            if (m == PROTO_UNDECIDED) {
                 memcpy(s->sniff[side] + have, p, k);
                 s->sniff_len[side] = (uint8_t)(have + k);
                 return;
             }
             s->side[side] = (uint8_t)m;
-            s->tls_from_start[side] = m == SIDE_TLS;
+            s->tls_from_start[side] = m == PROTO_TLS;
             s->sniff_len[side] = 0;
             if (have > 0)
                 feed(s, side, s->sniff[side], have, stop);
             continue;
         }
-        case SIDE_SMTP: {
+        case PROTO_SMTP: {
             bool tls;
             size_t used = smtp_feed(&s->smtp, side, p, n, &session_smtp_events, s, &tls);
             p += used;
             n -= used;
             if (tls) {
-                s->side[side] = SIDE_TLS;
+                s->side[side] = PROTO_TLS;
                 s->went_tls[side] = true;
             }
             continue;
         }
-        case SIDE_TLS:
+        case PROTO_TLS:
             to_tls(s, side, p, n, stop);
             return;
         default:
@@ -174,7 +174,7 @@ void session_data(struct session *s, int side, const uint8_t *p, size_t n, bool 
     *stop = false;
     if (n == 0)
         return;
-    if (side == SESSION_CLIENT)
+    if (side == SIDE_CLIENT)
         s->client_bytes = true;
     else
         s->server_bytes = true;
@@ -187,20 +187,20 @@ void session_gap(struct session *s, int side, uint64_t n)
     s->rec.gap_bytes += n;
     session_count_anomaly(s, ANOMALY_REASM_GAP);
     switch (s->side[side]) {
-    case SIDE_SMTP:
+    case PROTO_SMTP:
         if (smtp_expects_tls(&s->smtp, side)) {
             /* The gap took the start of TLS: resume it at a record header. */
-            s->side[side] = SIDE_TLS;
+            s->side[side] = PROTO_TLS;
             s->went_tls[side] = true;
             tls_gap(&s->tls, side, n);
             break;
         }
         smtp_gap(&s->smtp, side, n, &session_smtp_events, s);
         break;
-    case SIDE_TLS:
+    case PROTO_TLS:
         tls_gap(&s->tls, side, n);
         break;
-    case SIDE_UNDECIDED:
+    case PROTO_UNDECIDED:
         /* Started with a gap: decide on what follows, as mid-stream. */
         s->sniff_len[side] = 0;
         s->midstream[side] = true;
@@ -218,7 +218,7 @@ bool session_recognised(const struct session *s)
 static enum session_mode decide_mode(const struct session *s)
 {
     bool est = session_established(s);
-    if (s->tls_from_start[SESSION_CLIENT]) {
+    if (s->tls_from_start[SIDE_CLIENT]) {
         if (s->rec.syn_seen)
             return est ? SESSION_IMPLICIT_TLS : SESSION_IMPLICIT_TLS_FAILED;
         /* Joined mid-stream: whatever came before TLS is not in the capture;
@@ -226,7 +226,7 @@ static enum session_mode decide_mode(const struct session *s)
         bool implicit = s->implicit_port;
         if (est)
             return implicit ? SESSION_IMPLICIT_TLS : SESSION_STARTTLS;
-        if (s->server_hello || s->tls_from_start[SESSION_SERVER])
+        if (s->server_hello || s->tls_from_start[SIDE_SERVER])
             return implicit ? SESSION_IMPLICIT_TLS_FAILED : SESSION_STARTTLS_FAILED;
         return SESSION_UNKNOWN;
     }
@@ -248,13 +248,13 @@ static enum session_failure failure_of(const struct session *s)
     if (s->fatal_alert)
         return SESSION_FAIL_ALERT;
     if (r->plaintext_after_starttls ||
-        (s->tls_from_start[SESSION_CLIENT] && s->side[SESSION_SERVER] == SIDE_SMTP))
+        (s->tls_from_start[SIDE_CLIENT] && s->side[SIDE_SERVER] == PROTO_SMTP))
         return SESSION_FAIL_PLAINTEXT;
-    if (!s->went_tls[SESSION_CLIENT] && !s->went_tls[SESSION_SERVER])
+    if (!s->went_tls[SIDE_CLIENT] && !s->went_tls[SIDE_SERVER])
         return SESSION_FAIL_NO_TLS;
     if (!s->server_hello)
         return SESSION_FAIL_NO_SERVER_HELLO;
-    if (s->enc_records[SESSION_CLIENT] == 1 && !s->server_enc_after_client)
+    if (s->enc_records[SIDE_CLIENT] == 1 && !s->server_enc_after_client)
         return SESSION_FAIL_CLIENT_ABORT;
     return SESSION_FAIL_INCOMPLETE;
 }

@@ -12,9 +12,7 @@
 
 #include "anomaly.h"
 #include "caps.h"
-
-#define SESSION_CLIENT 0
-#define SESSION_SERVER 1
+#include "side.h"
 
 enum session_mode {
     SESSION_UNKNOWN,
@@ -86,7 +84,7 @@ struct session_record {
     uint32_t gaps;
     uint64_t gap_bytes;
     uint32_t overlap_conflicts;    /* late copies whose bytes differed */
-    uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
+    uint64_t packets[2], bytes[2]; /* per side: [SIDE_CLIENT], [SIDE_SERVER] */
     uint32_t anomalies[ANOMALY_COUNT];
     /* nDPI's view of the flow; "" when not asked. */
     char ndpi_protocol[LIMIT_NDPI_PROTOCOL];
@@ -177,7 +175,7 @@ void session_anomaly(struct session *s, enum anomaly a);
 struct session_end_facts {
     uint64_t end_us;
     enum session_end end;
-    uint64_t packets[2], bytes[2]; /* per side: [SESSION_CLIENT], [SESSION_SERVER] */
+    uint64_t packets[2], bytes[2]; /* per side: [SIDE_CLIENT], [SIDE_SERVER] */
     uint32_t overlap_conflicts;    /* late copies whose bytes differed */
     const char *ndpi_protocol;     /* NULL: nDPI was not asked */
     const char *ndpi_risks;

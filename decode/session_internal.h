@@ -7,11 +7,11 @@
 #include "smtp.h"
 #include "tls.h"
 
-enum side_mode {
-    SIDE_UNDECIDED, /* no byte seen yet */
-    SIDE_SMTP,
-    SIDE_TLS,
-    SIDE_DONE, /* nothing more is wanted */
+enum side_proto {
+    PROTO_UNDECIDED, /* no byte seen yet */
+    PROTO_SMTP,
+    PROTO_TLS,
+    PROTO_DONE, /* nothing more is wanted */
 };
 
 struct session {

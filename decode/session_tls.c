@@ -8,9 +8,9 @@
 
 bool session_established(const struct session *s)
 {
-    return !s->fatal_alert && s->enc_records[SESSION_CLIENT] > 0 &&
-           s->enc_records[SESSION_SERVER] > 0 &&
-           (s->enc_records[SESSION_CLIENT] > 1 || s->server_enc_after_client);
+    return !s->fatal_alert && s->enc_records[SIDE_CLIENT] > 0 &&
+           s->enc_records[SIDE_SERVER] > 0 &&
+           (s->enc_records[SIDE_CLIENT] > 1 || s->server_enc_after_client);
 }
 
 /* Up to cap 16-bit values of a list, GREASE removed; returns how many there were. */
@@ -103,17 +103,17 @@ static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
 /* The dialogue inside a NULL-encryption session: it crossed the wire in
  * clear, so its commands count as cleartext (and leaks). The server does not
  * greet again after STARTTLS; after implicit TLS it does. */
-static void on_clear_app_data(void *ctx, int dir, const uint8_t *p, size_t n)
+static void on_clear_app_data(void *ctx, int side, const uint8_t *p, size_t n)
 {
     struct session *s = ctx;
     if (!s->inner) {
         s->inner = calloc(1, sizeof *s->inner);
         if (!s->inner)
             return;
-        smtp_init(s->inner, s->tls_from_start[SESSION_CLIENT]);
+        smtp_init(s->inner, s->tls_from_start[SIDE_CLIENT]);
     }
     bool tls;
-    smtp_feed(s->inner, dir, p, n, &session_smtp_events, s, &tls);
+    smtp_feed(s->inner, side, p, n, &session_smtp_events, s, &tls);
 }
 
 /* The summary's strings are copied whole into the record: same sizes. */
@@ -157,10 +157,10 @@ static void on_server_kx(void *ctx, const struct tls_server_kx *kx)
     s->rec.dh_bits = kx->dh_bits;
 }
 
-static void on_alert(void *ctx, int dir, uint8_t level, uint8_t desc)
+static void on_alert(void *ctx, int side, uint8_t level, uint8_t desc)
 {
     struct session *s = ctx;
-    (void)dir;
+    (void)side;
     if (s->rec.alert_level == 0) {
         s->rec.alert_level = level;
         s->rec.alert_desc = desc;
@@ -169,21 +169,21 @@ static void on_alert(void *ctx, int dir, uint8_t level, uint8_t desc)
         s->fatal_alert = true;
 }
 
-static void on_record(void *ctx, int dir, uint8_t type, bool encrypted, uint32_t len)
+static void on_record(void *ctx, int side, uint8_t type, bool encrypted, uint32_t len)
 {
     struct session *s = ctx;
     (void)type;
     (void)len;
     if (!encrypted)
         return;
-    s->enc_records[dir]++;
-    if (dir == SESSION_SERVER && s->enc_records[SESSION_CLIENT] > 0)
+    s->enc_records[side]++;
+    if (side == SIDE_SERVER && s->enc_records[SIDE_CLIENT] > 0)
         s->server_enc_after_client = true;
 }
 
-static void on_tls_anomaly(void *ctx, int dir, enum anomaly a)
+static void on_tls_anomaly(void *ctx, int side, enum anomaly a)
 {
-    (void)dir;
+    (void)side;
     session_count_anomaly(ctx, a);
 }
 

@@ -293,7 +293,7 @@ static bool looks_like_reply(const uint8_t *p, size_t n)
 static size_t feed_client(struct smtp *s, const uint8_t *p, size_t n, const struct smtp_events *ev,
                           void *ctx, bool *to_tls)
 {
-    struct line_buf *lb = &s->line[SMTP_CLIENT];
+    struct line_buf *lb = &s->line[SIDE_CLIENT];
     size_t i = 0;
     while (i < n) {
         switch (s->cstate) {
@@ -434,7 +434,7 @@ static void reply_line(struct smtp *s, const struct line_view *l, const struct s
 static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const struct smtp_events *ev,
                           void *ctx, bool *to_tls)
 {
-    struct line_buf *lb = &s->line[SMTP_SERVER];
+    struct line_buf *lb = &s->line[SIDE_SERVER];
     size_t i = 0;
     while (i < n) {
         if (s->sstate == SMTP_S_RESYNC) {
@@ -475,9 +475,9 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
     return n;
 }
 
-bool smtp_expects_tls(const struct smtp *s, int dir)
+bool smtp_expects_tls(const struct smtp *s, int side)
 {
-    return dir == SMTP_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED : s->cstate == SMTP_C_TLS_EXPECTED;
+    return side == SIDE_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED : s->cstate == SMTP_C_TLS_EXPECTED;
 }
 
 void smtp_init(struct smtp *s, bool at_start)
@@ -494,21 +494,21 @@ void smtp_free(struct smtp *s)
     line_free(&s->line[1]);
 }
 
-size_t smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n, const struct smtp_events *ev,
+size_t smtp_feed(struct smtp *s, int side, const uint8_t *p, size_t n, const struct smtp_events *ev,
                  void *ctx, bool *to_tls)
 {
     *to_tls = false;
     if (n == 0)
         return 0;
-    return dir == SMTP_CLIENT ? feed_client(s, p, n, ev, ctx, to_tls)
+    return side == SIDE_CLIENT ? feed_client(s, p, n, ev, ctx, to_tls)
                               : feed_server(s, p, n, ev, ctx, to_tls);
 }
 
-void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev, void *ctx)
+void smtp_gap(struct smtp *s, int side, uint64_t n, const struct smtp_events *ev, void *ctx)
 {
     struct line_view l;
-    if (dir == SMTP_SERVER) {
-        if (s->sstate != SMTP_S_RESYNC && line_take_partial(&s->line[SMTP_SERVER], &l))
+    if (side == SIDE_SERVER) {
+        if (s->sstate != SMTP_S_RESYNC && line_take_partial(&s->line[SIDE_SERVER], &l))
             reply_line(s, &l, ev, ctx);
         s->reply_cut = s->reply_lines > 0; /* decided by the next reply line */
         s->sstate = SMTP_S_RESYNC;
@@ -532,16 +532,16 @@ void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev,
     case SMTP_C_SASL:
     case SMTP_C_STARTTLS_SENT:
     case SMTP_C_TLS_EXPECTED:
-        line_reset(&s->line[SMTP_CLIENT]); /* the state stands */
+        line_reset(&s->line[SIDE_CLIENT]); /* the state stands */
         break;
     case SMTP_C_COMMAND:
-        if (line_take_partial(&s->line[SMTP_CLIENT], &l))
+        if (line_take_partial(&s->line[SIDE_CLIENT], &l))
             client_line(s, &l, ev, ctx);
         if (s->cstate == SMTP_C_COMMAND)
             s->cstate = SMTP_C_RESYNC;
         break;
     default:
-        line_reset(&s->line[SMTP_CLIENT]);
+        line_reset(&s->line[SIDE_CLIENT]);
         s->cstate = SMTP_C_RESYNC;
         break;
     }

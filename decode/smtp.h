@@ -13,10 +13,8 @@
 
 #include "anomaly.h"
 #include "line.h"
+#include "side.h"
 #include "caps.h"
-
-#define SMTP_CLIENT 0
-#define SMTP_SERVER 1
 
 /* The command vocabulary; smtp.c holds the table of names and traits. */
 enum smtp_verb {
@@ -99,14 +97,14 @@ void smtp_free(struct smtp *s);
 
 /* Feed bytes of one direction. Returns how many were SMTP; when fewer than n,
  * the rest starts a TLS record and *to_tls is set: that direction is TLS. */
-size_t smtp_feed(struct smtp *s, int dir, const uint8_t *p, size_t n, const struct smtp_events *ev,
+size_t smtp_feed(struct smtp *s, int side, const uint8_t *p, size_t n, const struct smtp_events *ev,
                  void *ctx, bool *to_tls);
 /* n bytes of this direction were not captured. A line cut short by the gap
  * (a snapshot length, say) still counts: its verb or code is reported. */
-void smtp_gap(struct smtp *s, int dir, uint64_t n, const struct smtp_events *ev, void *ctx);
+void smtp_gap(struct smtp *s, int side, uint64_t n, const struct smtp_events *ev, void *ctx);
 
 /* After a 2xx to STARTTLS: the next bytes of this direction should be TLS. */
-bool smtp_expects_tls(const struct smtp *s, int dir);
+bool smtp_expects_tls(const struct smtp *s, int side);
 
 /* First byte of a TLS record (handshake, alert, change_cipher_spec,
  * application data) or of an SSLv2 record header. */

@@ -89,9 +89,9 @@ void tls_free(struct tls *t)
     }
 }
 
-bool tls_failed(const struct tls *t, int dir)
+bool tls_failed(const struct tls *t, int side)
 {
-    return t->d[dir].failed;
+    return t->d[side].failed;
 }
 
 bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known)
@@ -142,17 +142,17 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
     cur_vec16(&m, &ch.suites);
     cur_vec8(&m, &comp);
     if (cur_failed(&m) || cur_left(&ch.suites) % 2 != 0) {
-        ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
+        ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
         return;
     }
     /* Out of the RFC but readable: said, and read on, as tshark does. */
     if (cur_left(&sid) > 32 || cur_empty(&ch.suites) || cur_empty(&comp))
-        ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
+        ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_BAD_HANDSHAKE);
     ch.versions = ch.extensions = ch.groups = ch.point_formats = ch.alpn = cur_make(NULL, 0);
     if (!cur_empty(&m)) {
         struct ext_iter it = {.all = cur_make(NULL, 0)};
         if (!cur_vec16(&m, &it.all)) {
-            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
+            ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
             it.all = cur_make(NULL, 0); /* no extensions we can trust */
         }
         ch.extensions = it.all;
@@ -161,7 +161,7 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
         bool dup;
         while (ext_next(&it, &type, &body, &dup)) {
             if (dup)
-                ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_DUP_EXTENSION);
+                ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_DUP_EXTENSION);
             bool ok = true;
             if (type == EXT_SERVER_NAME) {
                 struct cur list, name;
@@ -198,10 +198,10 @@ static void parse_client_hello(struct cur m, const struct tls_events *ev, void *
             }
             /* Each vector must fill its extension exactly (RFC 8446 4.2). */
             if (!ok || !cur_empty(&body))
-                ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_BAD_EXTENSION);
+                ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_BAD_EXTENSION);
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all))
-            ev->anomaly(ctx, TLS_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
+            ev->anomaly(ctx, SIDE_CLIENT, ANOMALY_TLS_TRAILING_BYTES);
     }
     ev->client_hello(ctx, &ch);
 }
@@ -215,11 +215,11 @@ static bool draft_layout(uint16_t v)
 
 /* The first ServerHello (after any HelloRetryRequest) chooses the version;
  * a second one changes nothing. */
-static void take_server_hello(struct tls *t, int dir, const struct tls_server_hello *sh,
+static void take_server_hello(struct tls *t, int side, const struct tls_server_hello *sh,
                               const struct tls_events *ev, void *ctx)
 {
     if (t->server_hello_done) {
-        ev->anomaly(ctx, dir, ANOMALY_TLS_UNEXPECTED_MESSAGE);
+        ev->anomaly(ctx, side, ANOMALY_TLS_UNEXPECTED_MESSAGE);
         return;
     }
     if (!sh->hrr || t->version == 0)
@@ -246,10 +246,10 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
         cur_u16(&m, &sh.cipher);
         cur_u8(&m, &comp);
         if (cur_left(&sid) > 32)
-            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+            ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
     }
     if (cur_failed(&m)) {
-        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+        ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
         return;
     }
     sh.version = sh.legacy_version;
@@ -258,7 +258,7 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
     if (!cur_empty(&m)) {
         struct ext_iter it = {.all = cur_make(NULL, 0)};
         if (!cur_vec16(&m, &it.all)) {
-            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+            ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
         sh.extensions = it.all;
@@ -267,7 +267,7 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
         bool dup;
         while (ext_next(&it, &type, &body, &dup)) {
             if (dup)
-                ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_DUP_EXTENSION);
+                ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_DUP_EXTENSION);
             bool ok = true;
             if (type == EXT_SUPPORTED_VERSIONS) {
                 ok = cur_u16(&body, &v);
@@ -283,12 +283,12 @@ static void parse_server_hello(struct tls *t, struct cur m, bool draft_hrr,
                 cur_skip(&body, cur_left(&body));
             }
             if (!ok || !cur_empty(&body))
-                ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_EXTENSION);
+                ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_EXTENSION);
         }
         if (cur_failed(&it.all) || !cur_empty(&it.all) || !cur_empty(&m))
-            ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_TRAILING_BYTES);
+            ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_TRAILING_BYTES);
     }
-    take_server_hello(t, TLS_SERVER, &sh, ev, ctx);
+    take_server_hello(t, SIDE_SERVER, &sh, ev, ctx);
 }
 
 /* RFC 5246 7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; TLS 1.3
@@ -298,7 +298,7 @@ static void parse_certificate(struct cur m, const struct tls_events *ev, void *c
     struct tls_certificate c = {.leaf = cur_make(NULL, 0)};
     struct cur list, cert;
     if (!cur_vec24(&m, &list) || !cur_empty(&m)) {
-        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+        ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
         return;
     }
     while (!cur_empty(&list) && cur_vec24(&list, &cert)) {
@@ -306,7 +306,7 @@ static void parse_certificate(struct cur m, const struct tls_events *ev, void *c
             c.leaf = cert;
     }
     if (cur_failed(&list))
-        ev->anomaly(ctx, TLS_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
+        ev->anomaly(ctx, SIDE_SERVER, ANOMALY_TLS_BAD_HANDSHAKE);
     if (ev->certificate)
         ev->certificate(ctx, &c);
 }
@@ -348,18 +348,18 @@ static void parse_server_kx(struct cur m, const struct tls_events *ev, void *ctx
         ev->server_kx(ctx, &kx);
 }
 
-static void handle_message(struct tls *t, int dir, uint8_t type, struct cur body,
+static void handle_message(struct tls *t, int side, uint8_t type, struct cur body,
                            const struct tls_events *ev, void *ctx)
 {
-    if (type == HS_CLIENT_HELLO && dir == TLS_CLIENT)
+    if (type == HS_CLIENT_HELLO && side == SIDE_CLIENT)
         parse_client_hello(body, ev, ctx);
-    else if (type == HS_SERVER_HELLO && dir == TLS_SERVER)
+    else if (type == HS_SERVER_HELLO && side == SIDE_SERVER)
         parse_server_hello(t, body, false, ev, ctx);
-    else if (type == HS_HELLO_RETRY_REQUEST_DRAFT && dir == TLS_SERVER)
+    else if (type == HS_HELLO_RETRY_REQUEST_DRAFT && side == SIDE_SERVER)
         parse_server_hello(t, body, true, ev, ctx);
-    else if (type == HS_CERTIFICATE && dir == TLS_SERVER && !tls_is_13(t->version))
+    else if (type == HS_CERTIFICATE && side == SIDE_SERVER && !tls_is_13(t->version))
         parse_certificate(body, ev, ctx);
-    else if (type == HS_SERVER_KEY_EXCHANGE && dir == TLS_SERVER)
+    else if (type == HS_SERVER_KEY_EXCHANGE && side == SIDE_SERVER)
         parse_server_kx(body, ev, ctx);
 }
 
@@ -395,10 +395,10 @@ static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t
 
 /* Handshake bytes of one plaintext record: collect, then parse every complete
  * message. A message longer than the cap is dropped as it streams past. */
-static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
+static void handshake_bytes(struct tls *t, int side, const uint8_t *p, size_t n,
                             const struct tls_events *ev, void *ctx)
 {
-    struct tls_dir *d = &t->d[dir];
+    struct tls_dir *d = &t->d[side];
     if (d->hs_lost)
         return;
     while (n > 0) {
@@ -414,7 +414,7 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
              * place, no copy, no buffer. */
             uint32_t mlen = (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
             if (mlen <= LIMIT_TLS_HS_MSG && 4u + (size_t)mlen <= n) {
-                handle_message(t, dir, p[0], cur_make(p + 4, mlen), ev, ctx);
+                handle_message(t, side, p[0], cur_make(p + 4, mlen), ev, ctx);
                 p += 4u + mlen;
                 n -= 4u + mlen;
                 continue;
@@ -432,7 +432,7 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
         } /* else the length is not known yet: want the 4-byte header */
         if (!hs_append(t, d, p, take, want)) {
             bool budget = t->budget && t->budget->used + want > t->budget->limit;
-            ev->anomaly(ctx, dir, budget ? ANOMALY_TLS_BUFFER_CAP : ANOMALY_TLS_HS_TOO_LONG);
+            ev->anomaly(ctx, side, budget ? ANOMALY_TLS_BUFFER_CAP : ANOMALY_TLS_HS_TOO_LONG);
             d->hs_len = 0;
             d->hs_lost = true; /* the message framing is gone with the bytes */
             return;
@@ -443,13 +443,13 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
             continue;
         uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
         if (mlen > LIMIT_TLS_HS_MSG) {
-            ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+            ev->anomaly(ctx, side, ANOMALY_TLS_HS_TOO_LONG);
             d->hs_skip = mlen;
             d->hs_len = 0;
             continue;
         }
         if (d->hs_len == 4u + mlen) {
-            handle_message(t, dir, d->hs[0], cur_make(d->hs + 4, mlen), ev, ctx);
+            handle_message(t, side, d->hs[0], cur_make(d->hs + 4, mlen), ev, ctx);
             d->hs_len = 0;
         }
     }
@@ -457,13 +457,13 @@ static void handshake_bytes(struct tls *t, int dir, const uint8_t *p, size_t n,
 
 /* SSLv2 hellos (draft-hickman-netscape-ssl-00), for v2-compatible ClientHellos
  * and real SSLv2 servers. */
-static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_events *ev,
+static void sslv2_record(struct tls *t, int side, struct cur r, const struct tls_events *ev,
                          void *ctx)
 {
     uint8_t mt;
     if (!cur_u8(&r, &mt))
         return;
-    if (mt == SSL2_MT_CLIENT_HELLO && dir == TLS_CLIENT) {
+    if (mt == SSL2_MT_CLIENT_HELLO && side == SIDE_CLIENT) {
         struct tls_client_hello ch = {0};
         uint16_t cs_len, sid_len, ch_len;
         cur_u16(&r, &ch.legacy_version);
@@ -472,13 +472,13 @@ static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_
         cur_u16(&r, &ch_len);
         cur_sub(&r, cs_len, &ch.suites);
         if (cur_failed(&r) || cs_len % 3 != 0) {
-            ev->anomaly(ctx, dir, ANOMALY_TLS_BAD_HANDSHAKE);
+            ev->anomaly(ctx, side, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
         ch.sslv2_format = true;
         ch.versions = cur_make(NULL, 0);
         ev->client_hello(ctx, &ch);
-    } else if (mt == SSL2_MT_SERVER_HELLO && dir == TLS_SERVER) {
+    } else if (mt == SSL2_MT_SERVER_HELLO && side == SIDE_SERVER) {
         struct tls_server_hello sh = {0};
         uint16_t cert_len, cs_len, cid_len;
         uint32_t kind;
@@ -490,26 +490,26 @@ static void sslv2_record(struct tls *t, int dir, struct cur r, const struct tls_
         cur_skip(&r, cert_len);
         cur_u24(&r, &kind);
         if (cur_failed(&r)) {
-            ev->anomaly(ctx, dir, ANOMALY_TLS_BAD_HANDSHAKE);
+            ev->anomaly(ctx, side, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
         sh.sslv2 = true;
         sh.version = TLS_VERSION_SSL2;
         sh.sslv2_cipher = kind;
-        take_server_hello(t, dir, &sh, ev, ctx);
+        take_server_hello(t, side, &sh, ev, ctx);
     }
 }
 
-static void fail(struct tls_dir *d, int dir, enum anomaly a, const struct tls_events *ev, void *ctx)
+static void fail(struct tls_dir *d, int side, enum anomaly a, const struct tls_events *ev, void *ctx)
 {
     d->failed = true;
-    ev->anomaly(ctx, dir, a);
+    ev->anomaly(ctx, side, a);
 }
 
 /* Read a record header; false when the direction failed. */
-static bool record_header(struct tls *t, int dir, const struct tls_events *ev, void *ctx)
+static bool record_header(struct tls *t, int side, const struct tls_events *ev, void *ctx)
 {
-    struct tls_dir *d = &t->d[dir];
+    struct tls_dir *d = &t->d[side];
     if (d->sslv2) {
         uint32_t len = d->hdr[0] & 0x80 ? ((uint32_t)(d->hdr[0] & 0x7F) << 8 | d->hdr[1])
                                         : ((uint32_t)(d->hdr[0] & 0x3F) << 8 | d->hdr[1]);
@@ -521,11 +521,11 @@ static bool record_header(struct tls *t, int dir, const struct tls_events *ev, v
     uint32_t len = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
     if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_HEARTBEAT || d->hdr[1] != 3 ||
         d->hdr[2] > 4) {
-        fail(d, dir, d->started ? ANOMALY_TLS_BAD_RECORD : ANOMALY_TLS_NOT_TLS, ev, ctx);
+        fail(d, side, d->started ? ANOMALY_TLS_BAD_RECORD : ANOMALY_TLS_NOT_TLS, ev, ctx);
         return false;
     }
     if (len > LIMIT_TLS_RECORD) {
-        fail(d, dir, ANOMALY_TLS_RECORD_TOO_LONG, ev, ctx);
+        fail(d, side, ANOMALY_TLS_RECORD_TOO_LONG, ev, ctx);
         return false;
     }
     d->type = type;
@@ -569,10 +569,10 @@ static size_t find_record(const uint8_t *p, size_t n)
     return n;
 }
 
-void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
+void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct tls_events *ev,
               void *ctx)
 {
-    struct tls_dir *d = &t->d[dir];
+    struct tls_dir *d = &t->d[side];
     if (d->resync && !d->failed) {
         size_t skip = find_record(p, n);
         if (skip == n)
@@ -603,7 +603,7 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
             n -= k;
             if (d->hdr_len < d->hdr_need)
                 return;
-            if (!record_header(t, dir, ev, ctx))
+            if (!record_header(t, side, ev, ctx))
                 return;
             bool first = !d->started;
             d->started = true;
@@ -611,10 +611,10 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
             if (d->sslv2) {
                 d->v2_hello = first; /* only the hello is read; the rest is encrypted */
                 d->hs_len = 0;
-                ev->record(ctx, dir, 0, !first, d->left);
+                ev->record(ctx, side, 0, !first, d->left);
             } else {
                 d->rec_encrypted = encrypted_record(t, d, d->type);
-                ev->record(ctx, dir, d->type, d->rec_encrypted, d->left);
+                ev->record(ctx, side, d->type, d->rec_encrypted, d->left);
                 if (d->type == TLS_CT_CHANGE_CIPHER_SPEC)
                     d->ccs = true;
             }
@@ -626,11 +626,11 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
             /* the rest of a record a gap cut into */
         } else if (d->sslv2) {
             if (d->v2_hello && !hs_append(t, d, p, k, d->hs_len + d->left)) {
-                ev->anomaly(ctx, dir, ANOMALY_TLS_HS_TOO_LONG);
+                ev->anomaly(ctx, side, ANOMALY_TLS_HS_TOO_LONG);
                 d->v2_hello = false;
             }
             if (d->v2_hello && k == d->left) {
-                sslv2_record(t, dir, cur_make(d->hs, d->hs_len), ev, ctx);
+                sslv2_record(t, side, cur_make(d->hs, d->hs_len), ev, ctx);
                 d->hs_len = 0;
                 d->v2_hello = false;
             }
@@ -640,15 +640,15 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
             if (clear > k)
                 clear = k;
             if (clear && ev->clear_app_data)
-                ev->clear_app_data(ctx, dir, p, clear);
+                ev->clear_app_data(ctx, side, p, clear);
         } else if (!d->rec_encrypted) {
             if (d->type == TLS_CT_HANDSHAKE) {
-                handshake_bytes(t, dir, p, k, ev, ctx);
+                handshake_bytes(t, side, p, k, ev, ctx);
             } else if (d->type == TLS_CT_ALERT) {
                 for (size_t i = 0; i < k; i++) {
                     d->alert[d->alert_len++] = p[i];
                     if (d->alert_len == 2) {
-                        ev->alert(ctx, dir, d->alert[0], d->alert[1]);
+                        ev->alert(ctx, side, d->alert[0], d->alert[1]);
                         d->alert_len = 0;
                     }
                 }
@@ -660,9 +660,9 @@ void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct t
     }
 }
 
-void tls_gap(struct tls *t, int dir, uint64_t n)
+void tls_gap(struct tls *t, int side, uint64_t n)
 {
-    struct tls_dir *d = &t->d[dir];
+    struct tls_dir *d = &t->d[side];
     if (d->failed)
         return;
     /* Handshake messages may span records: after a gap none can be framed. */

@@ -12,10 +12,8 @@
 
 #include "anomaly.h"
 #include "cursor.h"
+#include "side.h"
 #include "tls_names.h"
-
-#define TLS_CLIENT 0
-#define TLS_SERVER 1
 
 #define TLS_CT_CHANGE_CIPHER_SPEC 20u
 #define TLS_CT_ALERT 21u
@@ -62,17 +60,17 @@ struct tls_server_kx {
 struct tls_events {
     void (*client_hello)(void *ctx, const struct tls_client_hello *ch);
     void (*server_hello)(void *ctx, const struct tls_server_hello *sh);
-    void (*alert)(void *ctx, int dir, uint8_t level, uint8_t desc);
+    void (*alert)(void *ctx, int side, uint8_t level, uint8_t desc);
     /* Every record: type, and whether its body is encrypted (after the sender's
      * ChangeCipherSpec, or application data). */
-    void (*record)(void *ctx, int dir, uint8_t type, bool encrypted, uint32_t len);
-    void (*anomaly)(void *ctx, int dir, enum anomaly a);
+    void (*record)(void *ctx, int side, uint8_t type, bool encrypted, uint32_t len);
+    void (*anomaly)(void *ctx, int side, enum anomaly a);
     /* Optional (may be NULL). */
     void (*certificate)(void *ctx, const struct tls_certificate *c);
     void (*server_kx)(void *ctx, const struct tls_server_kx *kx);
     /* Under a NULL-encryption suite (tls_set_null_cipher): application data
      * as it crossed the wire, the MAC removed. */
-    void (*clear_app_data)(void *ctx, int dir, const uint8_t *p, size_t n);
+    void (*clear_app_data)(void *ctx, int side, const uint8_t *p, size_t n);
 };
 
 struct tls_dir {
@@ -113,14 +111,14 @@ void tls_set_budget(struct tls *t, struct tls_budget *b);
 void tls_free(struct tls *t);
 /* Feed bytes of one direction; all are consumed. After a bad record header
  * the direction stops (tls_failed) and later bytes are ignored. */
-void tls_feed(struct tls *t, int dir, const uint8_t *p, size_t n, const struct tls_events *ev,
+void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct tls_events *ev,
               void *ctx);
 /* n bytes were lost. Within a record body the framing holds; otherwise the
  * direction resumes at the next record header it can trust: one followed by
  * another plausible header, or ending exactly where the bytes end, or
  * starting them. */
-void tls_gap(struct tls *t, int dir, uint64_t n);
-bool tls_failed(const struct tls *t, int dir);
+void tls_gap(struct tls *t, int side, uint64_t n);
+bool tls_failed(const struct tls *t, int side);
 
 /* The MAC length of a TLS 1.2-and-older suite that encrypts nothing
  * (NULL encryption, IANA TLS Cipher Suites registry), 0 for any other. */

@@ -141,7 +141,7 @@ static void check_record(const struct session_record *r)
     FUZZ_CHECK(r->anomalies[ANOMALY_REASM_GAP] == r->gaps);
     FUZZ_CHECK(r->gaps > 0 || r->gap_bytes == 0);
     FUZZ_CHECK(r->gap_bytes >= r->gaps);
-    FUZZ_CHECK(r->packets[SESSION_CLIENT] + r->packets[SESSION_SERVER] > 0);
+    FUZZ_CHECK(r->packets[SIDE_CLIENT] + r->packets[SIDE_SERVER] > 0);
     char buf[24];
     const char *v = tls_version_name(r->tls_version, buf, sizeof buf);
     FUZZ_CHECK(r->tls_version == 0 || (v && strlen(v) < sizeof buf));

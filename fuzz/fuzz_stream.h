@@ -145,7 +145,7 @@ static inline void tls_ev_check_dir(struct fstate *st, int dir)
 static inline void fs_client_hello(void *ctx, const struct tls_client_hello *ch)
 {
     struct fstate *st = ctx;
-    tls_ev_check_dir(st, TLS_CLIENT);
+    tls_ev_check_dir(st, SIDE_CLIENT);
     size_t ns = cur_left(&ch->suites);
     if (ch->sslv2_format)
         FUZZ_CHECK(ns % 3 == 0);
@@ -162,21 +162,21 @@ static inline void fs_client_hello(void *ctx, const struct tls_client_hello *ch)
     h = cur_digest(h, &ch->alpn);
     if (ch->sni)
         h = fuzz_digest(h, ch->sni, ch->sni_len);
-    flog_add(st->log, FEV_CLIENT_HELLO, TLS_CLIENT, ch->legacy_version,
+    flog_add(st->log, FEV_CLIENT_HELLO, SIDE_CLIENT, ch->legacy_version,
              (uint32_t)ns | (uint32_t)ch->sslv2_format << 31, (uint32_t)ch->sni_len, h);
 }
 
 static inline void fs_server_hello(void *ctx, const struct tls_server_hello *sh)
 {
     struct fstate *st = ctx;
-    tls_ev_check_dir(st, TLS_SERVER);
+    tls_ev_check_dir(st, SIDE_SERVER);
     if (sh->sslv2)
         FUZZ_CHECK(sh->version == TLS_VERSION_SSL2 && sh->sslv2_cipher <= 0xFFFFFFu);
     char buf[24];
     const char *name = tls_version_name(sh->version, buf, sizeof buf);
     FUZZ_CHECK(sh->version == 0 || (name && strlen(name) < sizeof buf));
     uint64_t h = cur_digest(0, &sh->extensions);
-    flog_add(st->log, FEV_SERVER_HELLO, TLS_SERVER, sh->version,
+    flog_add(st->log, FEV_SERVER_HELLO, SIDE_SERVER, sh->version,
              (uint32_t)sh->cipher | (uint32_t)sh->hrr << 16 | (uint32_t)sh->sslv2 << 17 |
                  (uint32_t)sh->legacy_version << 18,
              sh->sslv2_cipher, fuzz_mix(h, sh->key_share_group));
@@ -185,19 +185,19 @@ static inline void fs_server_hello(void *ctx, const struct tls_server_hello *sh)
 static inline void fs_certificate(void *ctx, const struct tls_certificate *c)
 {
     struct fstate *st = ctx;
-    tls_ev_check_dir(st, TLS_SERVER);
+    tls_ev_check_dir(st, SIDE_SERVER);
     FUZZ_CHECK(cur_left(&c->leaf) <= LIMIT_TLS_HS_MSG);
     FUZZ_CHECK(c->count > 0 || cur_left(&c->leaf) == 0);
-    flog_add(st->log, FEV_CERTIFICATE, TLS_SERVER, 0, c->count, (uint32_t)cur_left(&c->leaf),
+    flog_add(st->log, FEV_CERTIFICATE, SIDE_SERVER, 0, c->count, (uint32_t)cur_left(&c->leaf),
              cur_digest(0, &c->leaf));
 }
 
 static inline void fs_server_kx(void *ctx, const struct tls_server_kx *kx)
 {
     struct fstate *st = ctx;
-    tls_ev_check_dir(st, TLS_SERVER);
+    tls_ev_check_dir(st, SIDE_SERVER);
     FUZZ_CHECK(kx->group == 0 || kx->dh_bits == 0);
-    flog_add(st->log, FEV_SERVER_KX, TLS_SERVER, kx->group, kx->dh_bits, 0, 0);
+    flog_add(st->log, FEV_SERVER_KX, SIDE_SERVER, kx->group, kx->dh_bits, 0, 0);
 }
 
 static inline void fs_alert(void *ctx, int dir, uint8_t level, uint8_t desc)
@@ -247,11 +247,11 @@ static const struct tls_events fs_tls_events = {
 static inline void fs_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t arglen)
 {
     struct fstate *st = ctx;
-    FUZZ_CHECK(st->feeding == SMTP_CLIENT && st->mode[SMTP_CLIENT] == SIDE_SMTP);
+    FUZZ_CHECK(st->feeding == SIDE_CLIENT && st->mode[SIDE_CLIENT] == SIDE_SMTP);
     FUZZ_CHECK(v >= SMTP_VERB_OTHER && v < SMTP_VERB_EOM);
     FUZZ_CHECK(arglen <= LIMIT_SMTP_LINE);
     FUZZ_CHECK(arg || arglen == 0);
-    flog_add(st->log, FEV_COMMAND, SMTP_CLIENT, (uint32_t)v, (uint32_t)arglen, 0,
+    flog_add(st->log, FEV_COMMAND, SIDE_CLIENT, (uint32_t)v, (uint32_t)arglen, 0,
              fuzz_digest(0, arg, arglen));
 }
 
@@ -259,7 +259,7 @@ static inline void fs_reply(void *ctx, enum smtp_verb to, unsigned code, unsigne
                             const uint8_t *text, size_t textlen)
 {
     struct fstate *st = ctx;
-    FUZZ_CHECK(st->feeding == SMTP_SERVER && st->mode[SMTP_SERVER] == SIDE_SMTP);
+    FUZZ_CHECK(st->feeding == SIDE_SERVER && st->mode[SIDE_SERVER] == SIDE_SMTP);
     FUZZ_CHECK((unsigned)to < SMTP_VERB_COUNT);
     FUZZ_CHECK(code <= 999);
     /* Line indexes count up within a reply (a cut continuation line is not
@@ -276,7 +276,7 @@ static inline void fs_reply(void *ctx, enum smtp_verb to, unsigned code, unsigne
     FUZZ_CHECK(textlen <= LIMIT_SMTP_LINE);
     FUZZ_CHECK(text || textlen == 0);
     st->reply_index = last ? 0 : index + 1;
-    flog_add(st->log, FEV_REPLY, SMTP_SERVER, code, (uint32_t)to | (uint32_t)last << 8,
+    flog_add(st->log, FEV_REPLY, SIDE_SERVER, code, (uint32_t)to | (uint32_t)last << 8,
              (uint32_t)textlen, fuzz_digest(0, text, textlen));
 }
 
@@ -374,7 +374,7 @@ static inline void fs_gap(struct fstate *st, int dir, uint64_t n)
             st->tls_dead[dir] = true;
     } else {
         smtp_gap(&st->smtp, dir, n, &fs_smtp_events, st);
-        if (dir == SMTP_SERVER)
+        if (dir == SIDE_SERVER)
             st->reply_gap = true;
     }
     st->offset[dir] += n;

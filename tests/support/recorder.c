@@ -151,7 +151,7 @@ const struct smtp_events rec_smtp_events = {
 
 static char side(int dir)
 {
-    return dir == TLS_CLIENT ? 'c' : 's';
+    return dir == SIDE_CLIENT ? 'c' : 's';
 }
 
 static void tls_client_hello(void *ctx, const struct tls_client_hello *ch)

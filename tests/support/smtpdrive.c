@@ -61,7 +61,7 @@ size_t smtp_drive(struct smtp *s, const struct smtp_step *steps, size_t n,
                 free(chunk);
                 if (to_tls) {
                     tls[dir] = true;
-                    rec_printf(r, "TLS %c step=%zu off=%zu\n", dir == SMTP_CLIENT ? 'c' : 's', i,
+                    rec_printf(r, "TLS %c step=%zu off=%zu\n", dir == SIDE_CLIENT ? 'c' : 's', i,
                                off + used);
                 }
             }

@@ -13,7 +13,7 @@
 #include "smtp.h"
 
 struct smtp_step {
-    int dir; /* SMTP_CLIENT or SMTP_SERVER */
+    int dir; /* SIDE_CLIENT or SIDE_SERVER */
     const char *text;
     size_t len; /* 0: strlen(text) */
 };

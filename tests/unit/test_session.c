@@ -25,8 +25,8 @@
 #include "tbuf.h"
 #include "tlsbuild.h"
 
-#define CL SESSION_CLIENT
-#define SV SESSION_SERVER
+#define CL SIDE_CLIENT
+#define SV SIDE_SERVER
 
 static const uint8_t client_addr[16] = {192, 0, 2, 1};
 static const uint8_t server_addr[16] = {198, 51, 100, 25};

@@ -30,8 +30,8 @@
 #include "smtpdrive.h"
 #include "tbuf.h"
 
-#define C SMTP_CLIENT
-#define S SMTP_SERVER
+#define C SIDE_CLIENT
+#define S SIDE_SERVER
 #define N(steps) (sizeof(steps) / sizeof((steps)[0]))
 
 static struct recorder rec;

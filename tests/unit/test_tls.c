@@ -29,8 +29,8 @@
 #include "tbuf.h"
 #include "tlsbuild.h"
 
-#define CL TLS_CLIENT
-#define SV TLS_SERVER
+#define CL SIDE_CLIENT
+#define SV SIDE_SERVER
 
 /* RFC 8448 3, {client} send handshake record: ClientHello, 196 bytes.
  * legacy_version 0303, random cb34ecb1..., no session id, suites
