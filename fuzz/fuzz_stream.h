@@ -107,14 +107,14 @@ static inline void flog_same(const struct flog *x, const char *xn, const struct 
 
 /* ---- one run over both streams ---- */
 
-enum { SIDE_SMTP, SIDE_TLS };
+enum { PROTO_SMTP, PROTO_TLS };
 
 struct fstate {
     struct smtp smtp;
     struct tls tls;
     struct flog *log;
     int feeding;           /* direction being fed, -1 outside a feed */
-    uint8_t mode[2];       /* SIDE_SMTP or SIDE_TLS */
+    uint8_t mode[2];       /* PROTO_SMTP or PROTO_TLS */
     uint64_t offset[2];    /* stream bytes of each side so far (gaps included) */
     uint64_t tls_fed[2];   /* bytes given to tls_feed */
     uint64_t rec_sum[2];   /* header + body bytes of the records announced */
@@ -138,7 +138,7 @@ static inline void tls_ev_check_dir(struct fstate *st, int dir)
 {
     FUZZ_CHECK(dir == 0 || dir == 1);
     FUZZ_CHECK(dir == st->feeding);
-    FUZZ_CHECK(st->mode[dir] == SIDE_TLS);
+    FUZZ_CHECK(st->mode[dir] == PROTO_TLS);
     FUZZ_CHECK(!st->tls_dead[dir]);
 }
 
@@ -247,7 +247,7 @@ static const struct tls_events fs_tls_events = {
 static inline void fs_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t arglen)
 {
     struct fstate *st = ctx;
-    FUZZ_CHECK(st->feeding == SIDE_CLIENT && st->mode[SIDE_CLIENT] == SIDE_SMTP);
+    FUZZ_CHECK(st->feeding == SIDE_CLIENT && st->mode[SIDE_CLIENT] == PROTO_SMTP);
     FUZZ_CHECK(v >= SMTP_VERB_OTHER && v < SMTP_VERB_EOM);
     FUZZ_CHECK(arglen <= LIMIT_SMTP_LINE);
     FUZZ_CHECK(arg || arglen == 0);
@@ -259,7 +259,7 @@ static inline void fs_reply(void *ctx, enum smtp_verb to, unsigned code, unsigne
                             const uint8_t *text, size_t textlen)
 {
     struct fstate *st = ctx;
-    FUZZ_CHECK(st->feeding == SIDE_SERVER && st->mode[SIDE_SERVER] == SIDE_SMTP);
+    FUZZ_CHECK(st->feeding == SIDE_SERVER && st->mode[SIDE_SERVER] == PROTO_SMTP);
     FUZZ_CHECK((unsigned)to < SMTP_VERB_COUNT);
     FUZZ_CHECK(code <= 999);
     /* Line indexes count up within a reply (a cut continuation line is not
@@ -305,7 +305,7 @@ static inline void fs_init(struct fstate *st, struct flog *log, bool smtp_at_sta
     st->reply_after_last = true;
     smtp_init(&st->smtp, smtp_at_start);
     tls_init(&st->tls);
-    st->mode[0] = st->mode[1] = tls_start ? SIDE_TLS : SIDE_SMTP;
+    st->mode[0] = st->mode[1] = tls_start ? PROTO_TLS : PROTO_SMTP;
 }
 
 static inline void fs_free(struct fstate *st)
@@ -337,7 +337,7 @@ static inline void fs_feed(struct fstate *st, int dir, const uint8_t *p, size_t 
 {
     st->feeding = dir;
     while (n > 0) {
-        if (st->mode[dir] == SIDE_TLS) {
+        if (st->mode[dir] == PROTO_TLS) {
             fs_tls(st, dir, p, n);
             st->offset[dir] += n;
             break;
@@ -354,7 +354,7 @@ static inline void fs_feed(struct fstate *st, int dir, const uint8_t *p, size_t 
         p += used;
         n -= used;
         if (to_tls) {
-            st->mode[dir] = SIDE_TLS;
+            st->mode[dir] = PROTO_TLS;
             flog_add(st->log, FEV_TO_TLS, dir, 0, (uint32_t)st->offset[dir],
                      (uint32_t)(st->offset[dir] >> 32), 0);
         }
@@ -367,7 +367,7 @@ static inline void fs_gap(struct fstate *st, int dir, uint64_t n)
     st->feeding = dir;
     st->gapped[dir] = true;
     flog_add(st->log, FEV_GAP, dir, 0, (uint32_t)n, 0, 0);
-    if (st->mode[dir] == SIDE_TLS) {
+    if (st->mode[dir] == PROTO_TLS) {
         tls_gap(&st->tls, dir, n);
         st->tls_gapped[dir] = true;
         if (tls_failed(&st->tls, dir))
