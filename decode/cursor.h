@@ -42,126 +42,100 @@ static inline const uint8_t *cur_ptr(const struct cur *c)
     return c->p;
 }
 
-static inline bool cur_need(struct cur *c, size_t n)
+/* A fixed-size span: *out points into the view, valid as long as the view.
+ * The only way a view moves forward: every reader below goes through it. */
+static inline bool cur_span(struct cur *c, size_t n, const uint8_t **out)
 {
     if (c->failed || c->len < n) {
         c->failed = true;
+        *out = NULL;
         return false;
     }
-    return true;
-}
-
-static inline void cur_advance(struct cur *c, size_t n)
-{
+    *out = c->p;
     c->p += n;
     c->len -= n;
+    return true;
 }
 
 static inline bool cur_skip(struct cur *c, size_t n)
 {
-    if (!cur_need(c, n))
+    const uint8_t *p;
+    return cur_span(c, n, &p);
+}
+
+/* Big-endian unsigned of n (1 to 4) bytes. */
+static inline bool cur_be(struct cur *c, size_t n, uint32_t *out)
+{
+    const uint8_t *p;
+    *out = 0;
+    if (!cur_span(c, n, &p))
         return false;
-    cur_advance(c, n);
+    for (size_t i = 0; i < n; i++)
+        *out = *out << 8 | p[i];
     return true;
 }
 
 static inline bool cur_u8(struct cur *c, uint8_t *out)
 {
-    if (!cur_need(c, 1)) {
-        *out = 0;
-        return false;
-    }
-    *out = c->p[0];
-    cur_advance(c, 1);
-    return true;
+    uint32_t v;
+    bool ok = cur_be(c, 1, &v);
+    *out = (uint8_t)v;
+    return ok;
 }
 
 static inline bool cur_u16(struct cur *c, uint16_t *out)
 {
-    if (!cur_need(c, 2)) {
-        *out = 0;
-        return false;
-    }
-    *out = (uint16_t)((unsigned)c->p[0] << 8 | c->p[1]);
-    cur_advance(c, 2);
-    return true;
+    uint32_t v;
+    bool ok = cur_be(c, 2, &v);
+    *out = (uint16_t)v;
+    return ok;
 }
 
 static inline bool cur_u16le(struct cur *c, uint16_t *out)
 {
-    if (!cur_need(c, 2)) {
-        *out = 0;
-        return false;
-    }
-    *out = (uint16_t)((unsigned)c->p[1] << 8 | c->p[0]);
-    cur_advance(c, 2);
-    return true;
+    const uint8_t *p;
+    bool ok = cur_span(c, 2, &p);
+    *out = ok ? (uint16_t)((unsigned)p[1] << 8 | p[0]) : 0;
+    return ok;
 }
 
 static inline bool cur_u24(struct cur *c, uint32_t *out)
 {
-    if (!cur_need(c, 3)) {
-        *out = 0;
-        return false;
-    }
-    *out = (uint32_t)c->p[0] << 16 | (uint32_t)c->p[1] << 8 | c->p[2];
-    cur_advance(c, 3);
-    return true;
+    return cur_be(c, 3, out);
 }
 
 static inline bool cur_u32(struct cur *c, uint32_t *out)
 {
-    if (!cur_need(c, 4)) {
-        *out = 0;
-        return false;
-    }
-    *out = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 | c->p[3];
-    cur_advance(c, 4);
-    return true;
+    return cur_be(c, 4, out);
 }
 
 static inline bool cur_u32le(struct cur *c, uint32_t *out)
 {
-    if (!cur_need(c, 4)) {
-        *out = 0;
-        return false;
-    }
-    *out = (uint32_t)c->p[3] << 24 | (uint32_t)c->p[2] << 16 | (uint32_t)c->p[1] << 8 | c->p[0];
-    cur_advance(c, 4);
-    return true;
-}
-
-/* A fixed-size span: *out points into the view, valid as long as the view. */
-static inline bool cur_span(struct cur *c, size_t n, const uint8_t **out)
-{
-    if (!cur_need(c, n)) {
-        *out = NULL;
-        return false;
-    }
-    *out = c->p;
-    cur_advance(c, n);
-    return true;
+    const uint8_t *p;
+    bool ok = cur_span(c, 4, &p);
+    *out = ok ? (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0] : 0;
+    return ok;
 }
 
 static inline bool cur_copy(struct cur *c, void *dst, size_t n)
 {
-    if (!cur_need(c, n))
+    const uint8_t *p;
+    if (!cur_span(c, n, &p))
         return false;
-    memcpy(dst, c->p, n);
-    cur_advance(c, n);
+    memcpy(dst, p, n);
     return true;
 }
 
 /* Child view over the next n bytes. */
 static inline bool cur_sub(struct cur *c, size_t n, struct cur *child)
 {
-    if (!cur_need(c, n)) {
+    const uint8_t *p;
+    if (!cur_span(c, n, &p)) {
         *child = cur_make(NULL, 0);
         child->failed = true;
         return false;
     }
-    *child = cur_make(c->p, n);
-    cur_advance(c, n);
+    *child = cur_make(p, n);
     return true;
 }
 
@@ -192,6 +166,13 @@ static inline bool cur_peek(const struct cur *c, size_t i, uint8_t *out)
     }
     *out = c->p[i];
     return true;
+}
+
+/* A vector was consumed exactly: nothing failed and nothing is left (after
+ * BearSSL's close-elt and picotls's ptls_decode_assert_block_close). */
+static inline bool cur_close(const struct cur *c)
+{
+    return !c->failed && c->len == 0;
 }
 
 /* Shrink the view to at most n bytes (never grows it). */

@@ -61,7 +61,8 @@ void session_copy_text(char *dst, size_t cap, const uint8_t *p, size_t n)
 {
     if (n > cap - 1)
         n = cap - 1;
-    memcpy(dst, p, n);
+    if (n)
+        memcpy(dst, p, n);
     dst[n] = '\0';
 }
 
@@ -91,59 +92,61 @@ struct session *session_new(const struct session_start *st)
     return s;
 }
 
+static void side_to_tls(struct session *s, int side)
+{
+    s->proto[side] = PROTO_TLS;
+    session_step_simple(s, EV_TLS_BEGINS, side);
+}
+
 static void to_tls(struct session *s, int side, const uint8_t *p, size_t n, bool *stop)
 {
-    s->side[side] = PROTO_TLS;
-    s->went_tls[side] = true;
     tls_feed(&s->tls, side, p, n, &session_tls_events, s);
-    if (session_established(s) && !s->tls.null_mac_len) {
+    if (session_is_established(s) && !s->tls.null_mac_len) {
         /* Nothing more to learn from either side: let the buffers go. */
-        s->side[SIDE_CLIENT] = s->side[SIDE_SERVER] = PROTO_DONE;
+        s->proto[SIDE_CLIENT] = s->proto[SIDE_SERVER] = PROTO_DONE;
         tls_free(&s->tls);
         smtp_free(&s->smtp);
         *stop = true;
     }
 }
 
-/* The first bytes of a side decide: TLS from byte 0, or SMTP. Mid-stream
- * (no SYN), any record type counts; from the start only a hello does. */
 /* The first bytes of a side decide: TLS from byte 0, or SMTP. A client at
  * the start must open with a hello; a server answering TLS, or any side
- * joined mid-stream, with any plausible record (an early alert, say). */
-static int decide(struct session *s, int side, const uint8_t *p, size_t n)
+ * joined mid-stream, with any TLS record (an early alert, say). */
+static enum side_proto decide(const struct session *s, int side, const uint8_t *p, size_t n)
 {
-    bool known;
-    bool hello = tls_looks_like_hello(p, n, &known);
-    if (!known)
+    struct tls_header h;
+    switch (tls_header_check(p, n, &h)) {
+    case TLS_LOOK_MAYBE:
         return PROTO_UNDECIDED;
-    if (hello)
-        return PROTO_TLS;
-    bool any_record = s->midstream[side] || (side == SIDE_SERVER && s->tls_from_start[0]);
-    if (any_record && n >= 3 && p[0] >= TLS_CT_CHANGE_CIPHER_SPEC &&
-        p[0] <= TLS_CT_APPLICATION_DATA && p[1] == 3 && p[2] <= 4)
-        return PROTO_TLS;
-    return PROTO_SMTP;
+    case TLS_LOOK_NO:
+        return PROTO_SMTP;
+    default:
+        break;
+    }
+    bool any_record = s->midstream[side] || (side == SIDE_SERVER && s->tls_first[SIDE_CLIENT]);
+    return h.hello || any_record ? PROTO_TLS : PROTO_SMTP;
 }
 
 static void feed(struct session *s, int side, const uint8_t *p, size_t n, bool *stop)
 {
     while (n > 0) {
-        switch (s->side[side]) {
+        switch (s->proto[side]) {
         case PROTO_UNDECIDED: {
             uint8_t buf[sizeof s->sniff[0]];
             size_t have = s->sniff_len[side];
             size_t k = sizeof buf - have < n ? sizeof buf - have : n;
             memcpy(buf, s->sniff[side], have);
             memcpy(buf + have, p, k);
-            int m = decide(s, side, buf, have + k);
+            enum side_proto m = decide(s, side, buf, have + k);
             if (m == PROTO_UNDECIDED) {
                 memcpy(s->sniff[side] + have, p, k);
                 s->sniff_len[side] = (uint8_t)(have + k);
                 return;
             }
-            s->side[side] = (uint8_t)m;
-            s->tls_from_start[side] = m == PROTO_TLS;
+            s->proto[side] = (uint8_t)m;
             s->sniff_len[side] = 0;
+            session_step_simple(s, m == PROTO_TLS ? EV_SIDE_TLS : EV_SIDE_SMTP, side);
             if (have > 0)
                 feed(s, side, s->sniff[side], have, stop);
             continue;
@@ -153,10 +156,8 @@ static void feed(struct session *s, int side, const uint8_t *p, size_t n, bool *
             size_t used = smtp_feed(&s->smtp, side, p, n, &session_smtp_events, s, &tls);
             p += used;
             n -= used;
-            if (tls) {
-                s->side[side] = PROTO_TLS;
-                s->went_tls[side] = true;
-            }
+            if (tls)
+                side_to_tls(s, side);
             continue;
         }
         case PROTO_TLS:
@@ -174,10 +175,6 @@ void session_data(struct session *s, int side, const uint8_t *p, size_t n, bool 
     *stop = false;
     if (n == 0)
         return;
-    if (side == SIDE_CLIENT)
-        s->client_bytes = true;
-    else
-        s->server_bytes = true;
     feed(s, side, p, n, stop);
 }
 
@@ -186,12 +183,11 @@ void session_gap(struct session *s, int side, uint64_t n)
     s->rec.gaps++;
     s->rec.gap_bytes += n;
     session_count_anomaly(s, ANOMALY_REASM_GAP);
-    switch (s->side[side]) {
+    switch (s->proto[side]) {
     case PROTO_SMTP:
         if (smtp_expects_tls(&s->smtp, side)) {
             /* The gap took the start of TLS: resume it at a record header. */
-            s->side[side] = PROTO_TLS;
-            s->went_tls[side] = true;
+            side_to_tls(s, side);
             tls_gap(&s->tls, side, n);
             break;
         }
@@ -215,50 +211,6 @@ bool session_recognised(const struct session *s)
     return s->smtp_specific;
 }
 
-static enum session_mode decide_mode(const struct session *s)
-{
-    bool est = session_established(s);
-    if (s->tls_from_start[SIDE_CLIENT]) {
-        if (s->rec.syn_seen)
-            return est ? SESSION_IMPLICIT_TLS : SESSION_IMPLICIT_TLS_FAILED;
-        /* Joined mid-stream: whatever came before TLS is not in the capture;
-         * the port tells implicit TLS from an earlier STARTTLS. */
-        bool implicit = s->implicit_port;
-        if (est)
-            return implicit ? SESSION_IMPLICIT_TLS : SESSION_STARTTLS;
-        if (s->server_hello || s->tls_from_start[SIDE_SERVER])
-            return implicit ? SESSION_IMPLICIT_TLS_FAILED : SESSION_STARTTLS_FAILED;
-        return SESSION_UNKNOWN;
-    }
-    if (s->starttls_sent) {
-        if (s->rec.starttls_reply)
-            return s->starttls_accepted && est ? SESSION_STARTTLS : SESSION_STARTTLS_FAILED;
-        return est ? SESSION_STARTTLS : SESSION_UNKNOWN;
-    }
-    if (s->rec.commands > 0)
-        return SESSION_PLAINTEXT;
-    return SESSION_UNKNOWN;
-}
-
-static enum session_failure failure_of(const struct session *s)
-{
-    const struct session_record *r = &s->rec;
-    if (r->starttls_reply && !s->starttls_accepted)
-        return SESSION_FAIL_REFUSED;
-    if (s->fatal_alert)
-        return SESSION_FAIL_ALERT;
-    if (r->plaintext_after_starttls ||
-        (s->tls_from_start[SIDE_CLIENT] && s->side[SIDE_SERVER] == PROTO_SMTP))
-        return SESSION_FAIL_PLAINTEXT;
-    if (!s->went_tls[SIDE_CLIENT] && !s->went_tls[SIDE_SERVER])
-        return SESSION_FAIL_NO_TLS;
-    if (!s->server_hello)
-        return SESSION_FAIL_NO_SERVER_HELLO;
-    if (s->enc_records[SIDE_CLIENT] == 1 && !s->server_enc_after_client)
-        return SESSION_FAIL_CLIENT_ABORT;
-    return SESSION_FAIL_INCOMPLETE;
-}
-
 void session_anomaly(struct session *s, enum anomaly a)
 {
     session_count_anomaly(s, a);
@@ -280,9 +232,7 @@ void session_finish(struct session *s, const struct session_end_facts *f,
     r->starttls_offered = s->offered           ? SESSION_TRUE
                           : s->ehlo_reply_seen ? SESSION_FALSE
                                                : SESSION_NULL;
-    r->mode = (uint8_t)decide_mode(s);
-    if (r->mode == SESSION_STARTTLS_FAILED || r->mode == SESSION_IMPLICIT_TLS_FAILED)
-        r->failure = (uint8_t)failure_of(s);
+    session_conclude(s);
     *out = *r;
     smtp_free(&s->smtp);
     tls_free(&s->tls);

@@ -63,10 +63,13 @@ struct session_record {
     uint8_t family;
     uint8_t client[16], server[16];
     uint16_t client_port, server_port;
-    uint8_t mode;            /* enum session_mode */
-    int8_t starttls_offered; /* enum session_tristate */
-    uint16_t starttls_reply; /* 0 when none was seen */
-    uint16_t greeting_code;  /* 0 when none was seen */
+    uint8_t mode;              /* enum session_mode */
+    int8_t starttls_offered;   /* enum session_tristate */
+    uint16_t starttls_reply;   /* to the STARTTLS that decided the session; 0 when none was seen */
+    uint8_t starttls_attempts; /* STARTTLS commands sent in clear */
+    uint8_t nstarttls_replies;
+    uint16_t starttls_replies[LIMIT_STARTTLS_ATTEMPTS]; /* every reply to them, in order */
+    uint16_t greeting_code;                             /* 0 when none was seen */
     bool has_helo;
     bool syn_seen;
     uint8_t end; /* enum session_end */
@@ -97,11 +100,10 @@ struct session_record {
     char auth_offered[LIMIT_SMTP_WORD];              /* mechanisms on the EHLO AUTH line */
     char auth_mechanism[LIMIT_SMTP_AUTH_MECH];       /* what the client's first AUTH asked for */
     char starttls_reply_text[LIMIT_SMTP_REPLY_TEXT + 1];
-    bool strip_marks;              /* an EHLO keyword that looks like a mangled STARTTLS */
-    bool client_injection;         /* client bytes pipelined behind STARTTLS */
-    bool server_injection;         /* server bytes after its 2xx to STARTTLS, before TLS */
-    bool plaintext_after_starttls; /* a 2xx to STARTTLS, then the dialogue went on in clear */
-    uint32_t messages;             /* messages the server accepted */
+    bool strip_marks;      /* an EHLO keyword that looks like a mangled STARTTLS */
+    bool client_injection; /* client bytes pipelined behind STARTTLS */
+    bool server_injection; /* server bytes after its 2xx to STARTTLS, before TLS */
+    uint32_t messages;     /* messages the server accepted */
     uint32_t rcpt_accepted, rcpt_rejected;
 
     /* TLS, as far as the wire shows. */

@@ -51,7 +51,6 @@ static void on_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t a
         r->unknown_commands++;
         return;
     }
-    s->smtp_seen = true;
     r->commands++;
     add_unique(r->verbs, &r->nverbs, LIMIT_SMTP_VERBS, (uint8_t)v);
     int leak = leak_of(v);
@@ -70,7 +69,7 @@ static void on_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t a
                 *c = (char)(*c - 32);
     }
     if (v == SMTP_VERB_STARTTLS)
-        s->starttls_sent = true;
+        session_step_simple(s, EV_STARTTLS, SIDE_CLIENT);
     if (v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO || v == SMTP_VERB_LHLO || v == SMTP_VERB_MAIL ||
         v == SMTP_VERB_RCPT)
         s->smtp_specific = true;
@@ -151,7 +150,6 @@ static void on_reply(void *ctx, enum smtp_verb to, unsigned code, unsigned index
     struct session *s = ctx;
     struct session_record *r = &s->rec;
     bool ok = code >= 200 && code < 300;
-    s->smtp_seen = true;
     if (to == SMTP_VERB_NONE && index == 0 && r->greeting_code == 0) {
         r->greeting_code = (uint16_t)code;
         const uint8_t *host = text;
@@ -165,13 +163,11 @@ static void on_reply(void *ctx, enum smtp_verb to, unsigned code, unsigned index
     if (!last)
         return;
     switch (to) {
-    case SMTP_VERB_STARTTLS:
-        if (r->starttls_reply == 0) {
-            r->starttls_reply = (uint16_t)code;
-            session_copy_text(r->starttls_reply_text, sizeof r->starttls_reply_text, text, textlen);
-            s->starttls_accepted = ok;
-        }
+    case SMTP_VERB_STARTTLS: {
+        struct session_event e = {EV_STARTTLS_REPLY, SIDE_SERVER, code, text, textlen};
+        session_step(s, &e);
         break;
+    }
     case SMTP_VERB_RCPT:
         if (ok)
             r->rcpt_accepted++;
@@ -195,8 +191,17 @@ static void on_smtp_anomaly(void *ctx, enum anomaly a)
     else if (a == ANOMALY_SMTP_REPLY_AFTER_STARTTLS)
         s->rec.server_injection = true;
     else if (a == ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS)
-        s->rec.plaintext_after_starttls = true;
+        session_step_simple(s, EV_CLEAR_AFTER_2XX, SIDE_CLIENT);
     session_count_anomaly(s, a);
 }
 
-const struct smtp_events session_smtp_events = {on_command, on_reply, on_smtp_anomaly};
+/* Only the first byte, whatever the chunk holds: the same answer however
+ * the stream was cut. */
+static bool tls_may_start(uint8_t b)
+{
+    struct tls_header h;
+    return tls_header_check(&b, 1, &h) != TLS_LOOK_NO;
+}
+
+const struct smtp_events session_smtp_events = {on_command, on_reply, on_smtp_anomaly,
+                                                tls_may_start};

@@ -6,13 +6,6 @@
 #include "session_internal.h"
 #include "x509.h"
 
-bool session_established(const struct session *s)
-{
-    return !s->fatal_alert && s->enc_records[SIDE_CLIENT] > 0 &&
-           s->enc_records[SIDE_SERVER] > 0 &&
-           (s->enc_records[SIDE_CLIENT] > 1 || s->server_enc_after_client);
-}
-
 /* Up to cap 16-bit values of a list, GREASE removed; returns how many there were. */
 static unsigned take16(struct cur c, uint16_t *out, unsigned cap, unsigned *kept)
 {
@@ -86,7 +79,7 @@ static void on_server_hello(void *ctx, const struct tls_server_hello *sh)
         r->hrr = true;
         return;
     }
-    s->server_hello = true;
+    session_step_simple(s, EV_SERVER_HELLO, SIDE_SERVER);
     r->tls_version = sh->version;
     if (sh->sslv2) {
         r->cipher_key = sh->sslv2_cipher ? SESSION_CIPHER_SSLV2 | (sh->sslv2_cipher & 0xFFFFFFu)
@@ -110,7 +103,7 @@ static void on_clear_app_data(void *ctx, int side, const uint8_t *p, size_t n)
         s->inner = calloc(1, sizeof *s->inner);
         if (!s->inner)
             return;
-        smtp_init(s->inner, s->tls_from_start[SIDE_CLIENT]);
+        smtp_init(s->inner, s->entry != ENTRY_STARTTLS);
     }
     bool tls;
     smtp_feed(s->inner, side, p, n, &session_smtp_events, s, &tls);
@@ -160,13 +153,12 @@ static void on_server_kx(void *ctx, const struct tls_server_kx *kx)
 static void on_alert(void *ctx, int side, uint8_t level, uint8_t desc)
 {
     struct session *s = ctx;
-    (void)side;
     if (s->rec.alert_level == 0) {
         s->rec.alert_level = level;
         s->rec.alert_desc = desc;
     }
-    if (level == 2 && !session_established(s))
-        s->fatal_alert = true;
+    if (level == 2)
+        session_step_simple(s, EV_FATAL_ALERT, side);
 }
 
 static void on_record(void *ctx, int side, uint8_t type, bool encrypted, uint32_t len)
@@ -174,11 +166,8 @@ static void on_record(void *ctx, int side, uint8_t type, bool encrypted, uint32_
     struct session *s = ctx;
     (void)type;
     (void)len;
-    if (!encrypted)
-        return;
-    s->enc_records[side]++;
-    if (side == SIDE_SERVER && s->enc_records[SIDE_CLIENT] > 0)
-        s->server_enc_after_client = true;
+    if (encrypted)
+        session_step_simple(s, EV_ENCRYPTED_RECORD, side);
 }
 
 static void on_tls_anomaly(void *ctx, int side, enum anomaly a)

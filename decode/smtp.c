@@ -326,7 +326,7 @@ static size_t feed_client(struct smtp *s, const uint8_t *p, size_t n, const stru
         }
         case SMTP_C_STARTTLS_SENT:
         case SMTP_C_TLS_EXPECTED:
-            if (line_at_start(lb) && smtp_tls_first_byte(p[i])) {
+            if (line_at_start(lb) && ev->tls_may_start(p[i])) {
                 *to_tls = true;
                 return i;
             }
@@ -450,7 +450,7 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
             continue;
         }
         if (s->sstate == SMTP_S_TLS_EXPECTED && line_at_start(lb)) {
-            if (smtp_tls_first_byte(p[i])) {
+            if (ev->tls_may_start(p[i])) {
                 *to_tls = true;
                 return i;
             }
@@ -477,7 +477,8 @@ static size_t feed_server(struct smtp *s, const uint8_t *p, size_t n, const stru
 
 bool smtp_expects_tls(const struct smtp *s, int side)
 {
-    return side == SIDE_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED : s->cstate == SMTP_C_TLS_EXPECTED;
+    return side == SIDE_SERVER ? s->sstate == SMTP_S_TLS_EXPECTED
+                               : s->cstate == SMTP_C_TLS_EXPECTED;
 }
 
 void smtp_init(struct smtp *s, bool at_start)
@@ -501,7 +502,7 @@ size_t smtp_feed(struct smtp *s, int side, const uint8_t *p, size_t n, const str
     if (n == 0)
         return 0;
     return side == SIDE_CLIENT ? feed_client(s, p, n, ev, ctx, to_tls)
-                              : feed_server(s, p, n, ev, ctx, to_tls);
+                               : feed_server(s, p, n, ev, ctx, to_tls);
 }
 
 void smtp_gap(struct smtp *s, int side, uint64_t n, const struct smtp_events *ev, void *ctx)

@@ -58,6 +58,9 @@ struct smtp_events {
     void (*reply)(void *ctx, enum smtp_verb to, unsigned code, unsigned index, bool last,
                   const uint8_t *text, size_t textlen);
     void (*anomaly)(void *ctx, enum anomaly a);
+    /* After STARTTLS: could a line starting with byte b be TLS? The owner
+     * asks the TLS decoder; SMTP knows nothing of TLS. */
+    bool (*tls_may_start)(uint8_t b);
 };
 
 enum smtp_client_state {
@@ -105,12 +108,5 @@ void smtp_gap(struct smtp *s, int side, uint64_t n, const struct smtp_events *ev
 
 /* After a 2xx to STARTTLS: the next bytes of this direction should be TLS. */
 bool smtp_expects_tls(const struct smtp *s, int side);
-
-/* First byte of a TLS record (handshake, alert, change_cipher_spec,
- * application data) or of an SSLv2 record header. */
-static inline bool smtp_tls_first_byte(uint8_t b)
-{
-    return (b >= 0x14 && b <= 0x17) || b >= 0x80;
-}
 
 #endif

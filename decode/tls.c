@@ -94,17 +94,48 @@ bool tls_failed(const struct tls *t, int side)
     return t->d[side].failed;
 }
 
-bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known)
+/* RFC 8446 5.1 TLSPlaintext: ContentType type (change_cipher_spec 20 to
+ * heartbeat 24); ProtocolVersion legacy_record_version, 3.0 (SSLv3) to 3.4;
+ * uint16 length, at most the ciphertext limit. An SSLv2 record
+ * (draft-hickman-netscape-ssl-00 "Record Header"): two bytes, the high bit
+ * set, 15 bits of length; its first body byte the message type. */
+enum tls_look tls_header_check(const uint8_t *p, size_t n, struct tls_header *h)
 {
-    *known = n >= 3;
-    if (n < 1)
-        return false;
-    if (p[0] == TLS_CT_HANDSHAKE)
-        return n < 2 || (p[1] == 3 && (n < 3 || p[2] <= 4));
-    if (p[0] & 0x80) /* SSLv2 header: 2-byte length, then message type */
-        return n < 3 || p[2] == SSL2_MT_CLIENT_HELLO || p[2] == SSL2_MT_SERVER_HELLO;
-    *known = true;
-    return false;
+    struct cur c = cur_make(p, n);
+    uint8_t b0, major, minor, mt;
+    uint16_t v;
+    memset(h, 0, sizeof *h);
+    if (!cur_u8(&c, &b0))
+        return TLS_LOOK_MAYBE;
+    if (b0 & 0x80) {
+        h->sslv2 = true;
+        h->size = 2;
+        c = cur_make(p, n);
+        if (!cur_u16(&c, &v))
+            return TLS_LOOK_MAYBE;
+        h->len = v & 0x7FFFu;
+        if (!cur_u8(&c, &mt))
+            return TLS_LOOK_MAYBE;
+        h->hello = mt == SSL2_MT_CLIENT_HELLO || mt == SSL2_MT_SERVER_HELLO;
+        return h->hello ? TLS_LOOK_YES : TLS_LOOK_NO;
+    }
+    h->type = b0;
+    h->size = 5;
+    h->hello = b0 == TLS_CT_HANDSHAKE;
+    if (b0 < TLS_CT_CHANGE_CIPHER_SPEC || b0 > TLS_CT_HEARTBEAT)
+        return TLS_LOOK_NO;
+    if (!cur_u8(&c, &major))
+        return TLS_LOOK_MAYBE;
+    if (major != 3)
+        return TLS_LOOK_NO;
+    if (!cur_u8(&c, &minor))
+        return TLS_LOOK_MAYBE;
+    if (minor > 4)
+        return TLS_LOOK_NO;
+    if (!cur_u16(&c, &v))
+        return TLS_LOOK_MAYBE;
+    h->len = v;
+    return v <= LIMIT_TLS_RECORD ? TLS_LOOK_YES : TLS_LOOK_NO;
 }
 
 /* Extensions common to both hellos: a vector of (type, vector16) where each
@@ -314,6 +345,21 @@ static void parse_certificate(struct cur m, const struct tls_events *ev, void *c
 /* RFC 8422 5.4 (ECDHE: curve_type 3 = named_curve, then the curve) or RFC
  * 5246 7.4.3 (DHE: dh_p<1..2^16-1>, dh_g, dh_Ys). The suite says which; the
  * layouts are told apart by which one the bytes fit. */
+/* The size in bits of a big-endian unsigned number (leading zeros ignored). */
+static unsigned bit_length(struct cur num)
+{
+    uint8_t top = 0;
+    while (cur_peek(&num, 0, &top) && top == 0)
+        cur_skip(&num, 1);
+    size_t n = cur_left(&num);
+    if (n == 0)
+        return 0;
+    unsigned bits = (unsigned)n * 8u;
+    for (; !(top & 0x80); top = (uint8_t)(top << 1))
+        bits--;
+    return bits;
+}
+
 static void parse_server_kx(struct cur m, const struct tls_events *ev, void *ctx)
 {
     struct tls_server_kx kx = {0};
@@ -331,15 +377,7 @@ static void parse_server_kx(struct cur m, const struct tls_events *ev, void *ctx
         kx.dh_bits = 0;
     } else if (is_dh) {
         kx.group = 0;
-        const uint8_t *b = cur_ptr(&p);
-        size_t n = cur_left(&p);
-        while (n > 0 && b[0] == 0) {
-            b++;
-            n--;
-        }
-        unsigned bits = (unsigned)n * 8u;
-        for (uint8_t top = n ? b[0] : 0; n && !(top & 0x80); top = (uint8_t)(top << 1))
-            bits--;
+        unsigned bits = bit_length(p);
         kx.dh_bits = (uint16_t)(bits > 0xFFFF ? 0xFFFF : bits);
     } else {
         return; /* PSK or another layout: nothing to say */
@@ -393,43 +431,53 @@ static bool hs_append(struct tls *t, struct tls_dir *d, const uint8_t *p, size_t
     return true;
 }
 
+/* RFC 8446 4: a handshake message is msg_type (1) and a uint24 length. */
+static bool hs_header(const uint8_t *p, size_t n, uint8_t *type, uint32_t *len)
+{
+    struct cur c = cur_make(p, n);
+    cur_u8(&c, type);
+    cur_u24(&c, len);
+    return !cur_failed(&c);
+}
+
 /* Handshake bytes of one plaintext record: collect, then parse every complete
  * message. A message longer than the cap is dropped as it streams past. */
-static void handshake_bytes(struct tls *t, int side, const uint8_t *p, size_t n,
-                            const struct tls_events *ev, void *ctx)
+static void handshake_bytes(struct tls *t, int side, struct cur in, const struct tls_events *ev,
+                            void *ctx)
 {
     struct tls_dir *d = &t->d[side];
+    const uint8_t *p;
+    uint8_t type;
+    uint32_t mlen;
     if (d->hs_lost)
         return;
-    while (n > 0) {
+    while (!cur_empty(&in)) {
         if (d->hs_skip) {
-            size_t k = n < d->hs_skip ? n : d->hs_skip;
+            size_t k = cur_left(&in) < d->hs_skip ? cur_left(&in) : d->hs_skip;
             d->hs_skip -= (uint32_t)k;
-            p += k;
-            n -= k;
+            cur_skip(&in, k);
             continue;
         }
-        if (d->hs_len == 0 && n >= 4) {
+        if (d->hs_len == 0 && hs_header(cur_ptr(&in), cur_left(&in), &type, &mlen) &&
+            mlen <= LIMIT_TLS_HS_MSG && 4u + (size_t)mlen <= cur_left(&in)) {
             /* A whole message in these bytes (the common case): read it in
              * place, no copy, no buffer. */
-            uint32_t mlen = (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-            if (mlen <= LIMIT_TLS_HS_MSG && 4u + (size_t)mlen <= n) {
-                handle_message(t, side, p[0], cur_make(p + 4, mlen), ev, ctx);
-                p += 4u + mlen;
-                n -= 4u + mlen;
-                continue;
-            }
+            struct cur body;
+            cur_skip(&in, 4);
+            cur_sub(&in, mlen, &body);
+            handle_message(t, side, type, body, ev, ctx);
+            continue;
         }
-        size_t take = n;
+        size_t take = cur_left(&in);
         size_t want = 4u;
         if (d->hs_len < 4 && take > 4u - d->hs_len)
             take = 4u - d->hs_len;
-        if (d->hs_len >= 4) {
-            uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
+        if (hs_header(d->hs, d->hs_len, &type, &mlen)) {
             want = 4u + mlen;
             if (take > want - d->hs_len)
                 take = want - d->hs_len;
         } /* else the length is not known yet: want the 4-byte header */
+        cur_span(&in, take, &p);
         if (!hs_append(t, d, p, take, want)) {
             bool budget = t->budget && t->budget->used + want > t->budget->limit;
             ev->anomaly(ctx, side, budget ? ANOMALY_TLS_BUFFER_CAP : ANOMALY_TLS_HS_TOO_LONG);
@@ -437,11 +485,8 @@ static void handshake_bytes(struct tls *t, int side, const uint8_t *p, size_t n,
             d->hs_lost = true; /* the message framing is gone with the bytes */
             return;
         }
-        p += take;
-        n -= take;
-        if (d->hs_len < 4)
+        if (!hs_header(d->hs, d->hs_len, &type, &mlen))
             continue;
-        uint32_t mlen = (uint32_t)d->hs[1] << 16 | (uint32_t)d->hs[2] << 8 | d->hs[3];
         if (mlen > LIMIT_TLS_HS_MSG) {
             ev->anomaly(ctx, side, ANOMALY_TLS_HS_TOO_LONG);
             d->hs_skip = mlen;
@@ -449,7 +494,7 @@ static void handshake_bytes(struct tls *t, int side, const uint8_t *p, size_t n,
             continue;
         }
         if (d->hs_len == 4u + mlen) {
-            handle_message(t, side, d->hs[0], cur_make(d->hs + 4, mlen), ev, ctx);
+            handle_message(t, side, type, cur_make(d->hs + 4, mlen), ev, ctx);
             d->hs_len = 0;
         }
     }
@@ -475,6 +520,10 @@ static void sslv2_record(struct tls *t, int side, struct cur r, const struct tls
             ev->anomaly(ctx, side, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
+        cur_skip(&r, sid_len);
+        cur_skip(&r, ch_len); /* the challenge ends the message */
+        if (!cur_close(&r))
+            ev->anomaly(ctx, side, ANOMALY_TLS_TRAILING_BYTES);
         ch.sslv2_format = true;
         ch.versions = cur_make(NULL, 0);
         ev->client_hello(ctx, &ch);
@@ -488,11 +537,16 @@ static void sslv2_record(struct tls *t, int side, struct cur r, const struct tls
         cur_u16(&r, &cs_len);
         cur_u16(&r, &cid_len);
         cur_skip(&r, cert_len);
-        cur_u24(&r, &kind);
-        if (cur_failed(&r)) {
+        struct cur kinds;
+        cur_sub(&r, cs_len, &kinds);
+        cur_u24(&kinds, &kind);
+        if (cur_failed(&r) || cur_failed(&kinds) || cs_len % 3 != 0) {
             ev->anomaly(ctx, side, ANOMALY_TLS_BAD_HANDSHAKE);
             return;
         }
+        cur_skip(&r, cid_len); /* the connection id ends the message */
+        if (!cur_close(&r))
+            ev->anomaly(ctx, side, ANOMALY_TLS_TRAILING_BYTES);
         sh.sslv2 = true;
         sh.version = TLS_VERSION_SSL2;
         sh.sslv2_cipher = kind;
@@ -500,7 +554,8 @@ static void sslv2_record(struct tls *t, int side, struct cur r, const struct tls
     }
 }
 
-static void fail(struct tls_dir *d, int side, enum anomaly a, const struct tls_events *ev, void *ctx)
+static void fail(struct tls_dir *d, int side, enum anomaly a, const struct tls_events *ev,
+                 void *ctx)
 {
     d->failed = true;
     ev->anomaly(ctx, side, a);
@@ -511,25 +566,25 @@ static bool record_header(struct tls *t, int side, const struct tls_events *ev, 
 {
     struct tls_dir *d = &t->d[side];
     if (d->sslv2) {
-        uint32_t len = d->hdr[0] & 0x80 ? ((uint32_t)(d->hdr[0] & 0x7F) << 8 | d->hdr[1])
-                                        : ((uint32_t)(d->hdr[0] & 0x3F) << 8 | d->hdr[1]);
+        /* Two-byte headers (high bit set): 15 bits of length; three-byte
+         * ones: 14 bits, then the padding length. */
+        struct cur c = cur_make(d->hdr, d->hdr_len);
+        uint16_t v;
+        cur_u16(&c, &v);
         d->type = 0;
-        d->left = len;
+        d->left = v & (d->hdr_len == 2 ? 0x7FFFu : 0x3FFFu);
         return true;
     }
-    uint8_t type = d->hdr[0];
-    uint32_t len = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
-    if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_HEARTBEAT || d->hdr[1] != 3 ||
-        d->hdr[2] > 4) {
-        fail(d, side, d->started ? ANOMALY_TLS_BAD_RECORD : ANOMALY_TLS_NOT_TLS, ev, ctx);
+    struct tls_header h;
+    if (tls_header_check(d->hdr, d->hdr_len, &h) != TLS_LOOK_YES) {
+        enum anomaly a = h.len > LIMIT_TLS_RECORD ? ANOMALY_TLS_RECORD_TOO_LONG
+                         : d->started             ? ANOMALY_TLS_BAD_RECORD
+                                                  : ANOMALY_TLS_NOT_TLS;
+        fail(d, side, a, ev, ctx);
         return false;
     }
-    if (len > LIMIT_TLS_RECORD) {
-        fail(d, side, ANOMALY_TLS_RECORD_TOO_LONG, ev, ctx);
-        return false;
-    }
-    d->type = type;
-    d->left = len;
+    d->type = h.type;
+    d->left = h.len;
     d->alert_len = 0;
     return true;
 }
@@ -542,76 +597,71 @@ static bool encrypted_record(const struct tls *t, const struct tls_dir *d, uint8
     return d->ccs && !tls_is_13(t->version) && type != TLS_CT_CHANGE_CIPHER_SPEC;
 }
 
-static bool plausible_header(const uint8_t *p, size_t n, uint32_t *len)
+/* Offset of a record header to resume at after a gap, or n when none can be
+ * trusted: a TLS header with a body, followed by another header (or by as
+ * much of one as the bytes hold), or ending exactly where the bytes end, or
+ * starting them. */
+static size_t find_record(struct cur in)
 {
-    if (n < 5 || p[0] < TLS_CT_CHANGE_CIPHER_SPEC || p[0] > TLS_CT_APPLICATION_DATA || p[1] != 3 ||
-        p[2] > 4)
-        return false;
-    *len = (uint32_t)p[3] << 8 | p[4];
-    return *len > 0 && *len <= LIMIT_TLS_RECORD;
-}
-
-/* Offset of a record header to resume at, or n when none can be trusted. */
-static size_t find_record(const uint8_t *p, size_t n)
-{
+    const uint8_t *p = cur_ptr(&in);
+    size_t n = cur_left(&in);
     for (size_t i = 0; i + 5 <= n; i++) {
-        uint32_t len, next_len;
-        if (!plausible_header(p + i, n - i, &len))
+        struct tls_header h, next;
+        if (tls_header_check(p + i, n - i, &h) != TLS_LOOK_YES || h.sslv2 || h.len == 0)
             continue;
-        size_t j = i + 5u + len;
+        size_t j = i + 5u + h.len;
         if (j == n || (i == 0 && j > n))
             return i;
-        if (j < n &&
-            (n - j < 5 ? (p[j] >= TLS_CT_CHANGE_CIPHER_SPEC && p[j] <= TLS_CT_APPLICATION_DATA)
-                       : plausible_header(p + j, n - j, &next_len)))
+        if (j < n && tls_header_check(p + j, n - j, &next) != TLS_LOOK_NO && !next.sslv2)
             return i;
     }
     return n;
 }
 
-void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct tls_events *ev,
-              void *ctx)
+void tls_feed(struct tls *t, int side, const uint8_t *bytes, size_t len,
+              const struct tls_events *ev, void *ctx)
 {
     struct tls_dir *d = &t->d[side];
+    struct cur in = cur_make(bytes, len);
+    const uint8_t *p;
+    uint8_t first;
     if (d->resync && !d->failed) {
-        size_t skip = find_record(p, n);
-        if (skip == n)
+        size_t skip = find_record(in);
+        if (skip == cur_left(&in))
             return;
         d->resync = false;
-        p += skip;
-        n -= skip;
+        cur_skip(&in, skip);
     }
-    while (n > 0 && !d->failed) {
+    while (cur_peek(&in, 0, &first) && !d->failed) {
         if (d->left == 0 && d->hdr_need == 0) {
             /* A new record. The first may be an SSLv2 hello; after a
              * v2-compatible hello answered in TLS, records are TLS. */
-            if (!d->started && (p[0] & 0x80))
+            if (!d->started && (first & 0x80))
                 d->sslv2 = true;
             else if (d->sslv2 && t->version != TLS_VERSION_SSL2)
                 d->sslv2 = false;
-            d->hdr_need = !d->sslv2 ? 5 : (p[0] & 0x80) ? 2 : 3;
+            d->hdr_need = !d->sslv2 ? 5 : (first & 0x80) ? 2 : 3;
             d->hdr_len = 0;
             d->skip_record = false;
         }
         if (d->hdr_len < d->hdr_need) {
             size_t k = d->hdr_need - d->hdr_len;
-            if (k > n)
-                k = n;
+            if (k > cur_left(&in))
+                k = cur_left(&in);
+            cur_span(&in, k, &p);
             memcpy(d->hdr + d->hdr_len, p, k);
             d->hdr_len = (uint8_t)(d->hdr_len + k);
-            p += k;
-            n -= k;
             if (d->hdr_len < d->hdr_need)
                 return;
             if (!record_header(t, side, ev, ctx))
                 return;
-            bool first = !d->started;
+            bool first_record = !d->started;
             d->started = true;
             d->hdr_need = 0;
             if (d->sslv2) {
-                d->v2_hello = first; /* only the hello is read; the rest is encrypted */
+                d->v2_hello = first_record; /* only the hello is read; the rest is encrypted */
                 d->hs_len = 0;
-                ev->record(ctx, side, 0, !first, d->left);
+                ev->record(ctx, side, 0, !first_record, d->left);
             } else {
                 d->rec_encrypted = encrypted_record(t, d, d->type);
                 ev->record(ctx, side, d->type, d->rec_encrypted, d->left);
@@ -621,11 +671,13 @@ void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct 
             if (d->left == 0)
                 continue;
         }
-        size_t k = n < d->left ? n : d->left;
+        size_t k = cur_left(&in) < d->left ? cur_left(&in) : d->left;
+        struct cur body;
+        cur_sub(&in, k, &body);
         if (d->skip_record) {
             /* the rest of a record a gap cut into */
         } else if (d->sslv2) {
-            if (d->v2_hello && !hs_append(t, d, p, k, d->hs_len + d->left)) {
+            if (d->v2_hello && !hs_append(t, d, cur_ptr(&body), k, d->hs_len + d->left)) {
                 ev->anomaly(ctx, side, ANOMALY_TLS_HS_TOO_LONG);
                 d->v2_hello = false;
             }
@@ -640,13 +692,14 @@ void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct 
             if (clear > k)
                 clear = k;
             if (clear && ev->clear_app_data)
-                ev->clear_app_data(ctx, side, p, clear);
+                ev->clear_app_data(ctx, side, cur_ptr(&body), clear);
         } else if (!d->rec_encrypted) {
             if (d->type == TLS_CT_HANDSHAKE) {
-                handshake_bytes(t, side, p, k, ev, ctx);
+                handshake_bytes(t, side, body, ev, ctx);
             } else if (d->type == TLS_CT_ALERT) {
-                for (size_t i = 0; i < k; i++) {
-                    d->alert[d->alert_len++] = p[i];
+                uint8_t b;
+                while (cur_u8(&body, &b)) {
+                    d->alert[d->alert_len++] = b;
                     if (d->alert_len == 2) {
                         ev->alert(ctx, side, d->alert[0], d->alert[1]);
                         d->alert_len = 0;
@@ -655,8 +708,6 @@ void tls_feed(struct tls *t, int side, const uint8_t *p, size_t n, const struct 
             }
         }
         d->left -= (uint32_t)k;
-        p += k;
-        n -= k;
     }
 }
 

@@ -125,8 +125,22 @@ bool tls_failed(const struct tls *t, int side);
 unsigned tls_null_cipher_mac_len(uint16_t cipher);
 /* From now on, pass application data to clear_app_data (mac_len from above). */
 void tls_set_null_cipher(struct tls *t, unsigned mac_len);
-/* Does this look like the start of a TLS or SSLv2 hello record? Needs 3 bytes;
- * *known is false when fewer were given. */
-bool tls_looks_like_hello(const uint8_t *p, size_t n, bool *known);
+/* The one judgement of whether bytes start a TLS record: what the first n
+ * bytes say (tls.c has the rules). Everyone who must tell TLS from other
+ * bytes asks this: the session deciding what a side speaks, SMTP handing over
+ * after STARTTLS, the record reader, the resynchronisation after a gap. */
+enum tls_look {
+    TLS_LOOK_NO,    /* not a TLS record */
+    TLS_LOOK_MAYBE, /* the bytes so far agree; too few to tell */
+    TLS_LOOK_YES,
+};
+struct tls_header {
+    uint8_t type; /* content type; 0 for SSLv2 */
+    uint8_t size; /* header bytes: 5, or 2 for SSLv2 */
+    bool sslv2;   /* an SSLv2 record */
+    bool hello;   /* a handshake record, or an SSLv2 CLIENT- or SERVER-HELLO */
+    uint32_t len; /* body length, once the bytes hold it */
+};
+enum tls_look tls_header_check(const uint8_t *p, size_t n, struct tls_header *h);
 
 #endif

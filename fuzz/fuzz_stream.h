@@ -288,10 +288,17 @@ static inline void fs_smtp_anomaly(void *ctx, enum anomaly a)
     flog_add(st->log, FEV_SMTP_ANOMALY, st->feeding, (uint32_t)a, 0, 0, 0);
 }
 
+static inline bool fs_tls_may_start(uint8_t b)
+{
+    struct tls_header h;
+    return tls_header_check(&b, 1, &h) != TLS_LOOK_NO;
+}
+
 static const struct smtp_events fs_smtp_events = {
     .command = fs_command,
     .reply = fs_reply,
     .anomaly = fs_smtp_anomaly,
+    .tls_may_start = fs_tls_may_start,
 };
 
 /* Feeding */
@@ -346,7 +353,7 @@ static inline void fs_feed(struct fstate *st, int dir, const uint8_t *p, size_t 
         size_t used = smtp_feed(&st->smtp, dir, p, n, &fs_smtp_events, st, &to_tls);
         FUZZ_CHECK(used <= n);
         if (to_tls) {
-            FUZZ_CHECK(used < n && smtp_tls_first_byte(p[used]));
+            FUZZ_CHECK(used < n && fs_tls_may_start(p[used]));
         } else {
             FUZZ_CHECK(used == n);
         }

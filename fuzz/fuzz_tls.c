@@ -11,14 +11,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
 
-    /* The hello sniffer session.c uses on the first bytes of a side. */
-    for (size_t n = 0; n <= 3 && n <= size; n++) {
-        bool known = false;
+    /* The record-header judgement everyone asks: decided by five bytes
+     * (three for SSLv2), and a prefix never contradicts the longer view. */
+    enum tls_look prev = TLS_LOOK_MAYBE;
+    for (size_t n = 0; n <= 5 && n <= size; n++) {
+        struct tls_header h;
         uint8_t *b = fuzz_dup(data, n);
-        (void)tls_looks_like_hello(b, n, &known);
+        enum tls_look v = tls_header_check(b, n, &h);
         free(b);
-        if (n >= 3)
-            FUZZ_CHECK(known);
+        FUZZ_CHECK(prev == TLS_LOOK_MAYBE || v == prev);
+        if (n == 5 || (n >= 3 && h.sslv2))
+            FUZZ_CHECK(v != TLS_LOOK_MAYBE);
+        prev = v;
     }
 
     static struct flog logs[FEED_COUNT];

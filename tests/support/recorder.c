@@ -141,10 +141,18 @@ static void smtp_anomaly(void *ctx, enum anomaly a)
     rec_printf(r, "ANOM %s\n", anomaly_name(a));
 }
 
+/* As the session answers: the TLS decoder's judgement of the first byte. */
+static bool smtp_tls_may_start(uint8_t b)
+{
+    struct tls_header h;
+    return tls_header_check(&b, 1, &h) != TLS_LOOK_NO;
+}
+
 const struct smtp_events rec_smtp_events = {
     .command = smtp_command,
     .reply = smtp_reply,
     .anomaly = smtp_anomaly,
+    .tls_may_start = smtp_tls_may_start,
 };
 
 /* ---- TLS ---- */

@@ -8,6 +8,7 @@
  * server after it.
  */
 #include "session.h"
+#include "session_internal.h"
 #include "tls_names.h"
 
 #include <stdarg.h>
@@ -520,6 +521,246 @@ static void test_client_hello_answered_by_banner(void **state)
     d_free(&d);
 }
 
+static void expect_replies(const struct session_record *r, unsigned attempts, const uint16_t *want,
+                           size_t n)
+{
+    assert_int_equal(r->starttls_attempts, attempts);
+    if (r->nstarttls_replies != n)
+        fail_msg("%u STARTTLS replies, want %zu", r->nstarttls_replies, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(r->starttls_replies[i], want[i]);
+}
+
+static void expect_failure(const struct session_record *r, enum session_failure f)
+{
+    if (r->failure != f)
+        fail_msg("failure %s, want %s", session_failure_name((enum session_failure)r->failure),
+                 session_failure_name(f));
+}
+
+/* Seen on real traffic: HELO, STARTTLS refused with 503 ("send EHLO
+ * first"), EHLO, STARTTLS accepted, TLS 1.3, mail inside TLS. The STARTTLS
+ * that led to TLS decides the session. */
+static void test_starttls_refused_then_accepted(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    d_text(&d, SV, "220 mx.example.com ESMTP Exim 4.96\r\n");
+    d_text(&d, CL, "HELO client.example.org\r\n");
+    d_text(&d, SV, "250 mx.example.com Hello client.example.org\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "503 STARTTLS command used when not advertised\r\n");
+    d_text(&d, CL, "EHLO client.example.org\r\n");
+    d_text(&d, SV, "250-mx.example.com Hello\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "220 TLS go ahead\r\n");
+    tls13_handshake(&d, true);
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS);
+    expect_failure(&o.rec, SESSION_FAIL_NONE);
+    assert_int_equal(o.rec.starttls_reply, 220);
+    assert_string_equal(o.rec.starttls_reply_text, "TLS go ahead");
+    static const uint16_t replies[] = {503, 220};
+    expect_replies(&o.rec, 2, replies, 2);
+    assert_int_equal(o.rec.tls_version, 0x0304);
+    assert_int_equal(o.rec.nleaked, 0);
+    assert_true(o.stopped);
+    check_splits(&d, 25, true);
+    d_free(&d);
+}
+
+/* A 454 to the first STARTTLS, a 220 to the second, on one EHLO. */
+static void test_starttls_454_then_220(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    smtp_up_to_starttls(&d, true);
+    d_text(&d, SV, "454 4.7.0 TLS not available due to temporary reason\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "220 2.0.0 Ready to start TLS\r\n");
+    tls12_handshake(&d, 0xC02F);
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS);
+    assert_int_equal(o.rec.starttls_reply, 220);
+    static const uint16_t replies[] = {454, 220};
+    expect_replies(&o.rec, 2, replies, 2);
+    assert_int_equal(o.rec.cipher_key, 0xC02F);
+    check_splits(&d, 25, true);
+    d_free(&d);
+}
+
+/* Refused twice, then the mail in clear: the last refusal decides. */
+static void test_starttls_refused_twice_then_clear(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    smtp_up_to_starttls(&d, true);
+    d_text(&d, SV, "454 4.7.0 TLS not available\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "454 4.7.0 TLS still not available\r\n");
+    d_text(&d, CL, "MAIL FROM:<a@example.org>\r\n");
+    d_text(&d, SV, "250 2.1.0 Ok\r\n");
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS_FAILED);
+    expect_failure(&o.rec, SESSION_FAIL_REFUSED);
+    assert_int_equal(o.rec.starttls_reply, 454);
+    assert_string_equal(o.rec.starttls_reply_text, "4.7.0 TLS still not available");
+    static const uint16_t replies[] = {454, 454};
+    expect_replies(&o.rec, 2, replies, 2);
+    static const enum session_leak leaks[] = {SESSION_LEAK_MAIL};
+    expect_leaks(&o.rec, leaks, 1);
+    check_splits(&d, 25, true);
+    d_free(&d);
+}
+
+/* Refused, then accepted, then the handshake failed: the second attempt
+ * decides (fatal-alert), the first stays visible. */
+static void test_starttls_refused_then_handshake_fails(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    smtp_up_to_starttls(&d, true);
+    d_text(&d, SV, "454 4.7.0 TLS not available\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "220 2.0.0 Ready to start TLS\r\n");
+    struct tbuf b;
+    tb_init(&b);
+    tlsb_client_hello_record(&b, "mx.example.com", NULL, 0);
+    d_bytes(&d, CL, &b);
+    tb_reset(&b);
+    tlsb_alert(&b, 0x0303, 2, 40);
+    d_bytes(&d, SV, &b);
+    tb_free(&b);
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS_FAILED);
+    expect_failure(&o.rec, SESSION_FAIL_ALERT);
+    assert_int_equal(o.rec.starttls_reply, 220);
+    static const uint16_t replies[] = {454, 220};
+    expect_replies(&o.rec, 2, replies, 2);
+    check_splits(&d, 25, true);
+    d_free(&d);
+}
+
+/* A 2xx, then the client went on in clear, then STARTTLS again and TLS: the
+ * retry decides. */
+static void test_plaintext_after_220_then_retry(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    smtp_up_to_starttls(&d, true);
+    d_text(&d, SV, "220 2.0.0 Ready to start TLS\r\n");
+    d_text(&d, CL, "NOOP\r\n");
+    d_text(&d, SV, "250 2.0.0 Ok\r\n");
+    d_text(&d, CL, "STARTTLS\r\n");
+    d_text(&d, SV, "220 2.0.0 Ready to start TLS\r\n");
+    tls12_handshake(&d, 0xC030);
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS);
+    static const uint16_t replies[] = {220, 220};
+    expect_replies(&o.rec, 2, replies, 2);
+    assert_true(o.rec.anomalies[ANOMALY_SMTP_PLAINTEXT_AFTER_STARTTLS] >= 1);
+    d_free(&d);
+}
+
+/* STARTTLS sent again inside TLS: under a NULL-encryption suite the inner
+ * dialogue is on the wire, and its STARTTLS and 220 change nothing. */
+static void test_starttls_inside_tls(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    smtp_up_to_starttls(&d, true);
+    d_text(&d, SV, "220 2.0.0 Ready to start TLS\r\n");
+    struct tbuf b;
+    tb_init(&b);
+    tlsb_client_hello_record(&b, "mx.example.com", NULL, 0);
+    d_bytes(&d, CL, &b);
+    tb_reset(&b);
+    tlsb_tls12_server_flight(&b, 0x0002); /* NULL-SHA: a 20-byte MAC, no encryption */
+    d_bytes(&d, SV, &b);
+    tb_reset(&b);
+    tlsb_tls12_client_finish(&b);
+    d_bytes(&d, CL, &b);
+    tb_reset(&b);
+    tlsb_tls12_server_finish(&b);
+    d_bytes(&d, SV, &b);
+    static const char *const inner[][2] = {
+        {"EHLO client.example.org\r\n", "250-mx.example.com\r\n250 STARTTLS\r\n"},
+        {"STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n"},
+        {"QUIT\r\n", "221 Bye\r\n"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        for (int side = CL; side <= SV; side++) {
+            uint8_t rec[128];
+            size_t n = strlen(inner[i][side]);
+            memcpy(rec, inner[i][side], n);
+            memset(rec + n, 0xAA, 20); /* the MAC */
+            tb_reset(&b);
+            tlsb_records(&b, 23, 0x0303, rec, n + 20, 16384);
+            d_bytes(&d, side, &b);
+        }
+    }
+    tb_free(&b);
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    expect_mode(&o.rec, SESSION_STARTTLS);
+    assert_int_equal(o.rec.starttls_reply, 220);
+    static const uint16_t replies[] = {220};
+    expect_replies(&o.rec, 1, replies, 1);
+    assert_int_equal(o.rec.cipher_key, 0x0002);
+    check_splits(&d, 25, true);
+    d_free(&d);
+}
+
+/* The transition table, event by event, on a session driven directly. */
+static void test_phase_table(void **state)
+{
+    (void)state;
+    static const uint8_t a[16] = {192, 0, 2, 1};
+    struct session_start st = {
+        .family = 4, .client = a, .server = a, .server_port = 25, .syn_seen = true};
+    struct session *s = session_new(&st);
+    assert_int_equal(s->phase, PHASE_OPENING);
+    session_step_simple(s, EV_SIDE_SMTP, SIDE_SERVER);
+    assert_int_equal(s->phase, PHASE_DIALOGUE);
+    session_step_simple(s, EV_STARTTLS, SIDE_CLIENT);
+    assert_int_equal(s->phase, PHASE_STARTTLS_SENT);
+    struct session_event refused = {EV_STARTTLS_REPLY, SIDE_SERVER, 503, NULL, 0};
+    session_step(s, &refused);
+    assert_int_equal(s->phase, PHASE_DIALOGUE);
+    session_step_simple(s, EV_STARTTLS, SIDE_CLIENT);
+    struct session_event ok = {EV_STARTTLS_REPLY, SIDE_SERVER, 220, NULL, 0};
+    session_step(s, &ok);
+    assert_int_equal(s->phase, PHASE_TLS_EXPECTED);
+    session_step(s, &refused); /* a reply with no STARTTLS pending changes nothing */
+    assert_int_equal(s->phase, PHASE_TLS_EXPECTED);
+    session_step_simple(s, EV_TLS_BEGINS, SIDE_CLIENT);
+    assert_int_equal(s->phase, PHASE_HANDSHAKE);
+    assert_int_equal(s->entry, ENTRY_STARTTLS);
+    session_step_simple(s, EV_ENCRYPTED_RECORD, SIDE_CLIENT);
+    assert_int_equal(s->phase, PHASE_HANDSHAKE);
+    session_step_simple(s, EV_ENCRYPTED_RECORD, SIDE_SERVER);
+    assert_int_equal(s->phase, PHASE_ESTABLISHED);
+    session_step_simple(s, EV_STARTTLS, SIDE_CLIENT); /* inside TLS */
+    session_step_simple(s, EV_FATAL_ALERT, SIDE_SERVER);
+    assert_int_equal(s->phase, PHASE_ESTABLISHED);
+    assert_string_equal(session_phase_name(PHASE_ESTABLISHED), "established");
+    struct session_record r;
+    session_finish(s, &(struct session_end_facts){.end_us = 5}, &r);
+    assert_int_equal(r.mode, SESSION_STARTTLS);
+    assert_int_equal(r.starttls_attempts, 2);
+}
+
 static int8_t offered_for(const char *server_reply, const char *cmd)
 {
     struct dialogue d;
@@ -713,6 +954,13 @@ int main(void)
         cmocka_unit_test(test_gap_counted),
         cmocka_unit_test(test_midstream_tls_both_ways),
         cmocka_unit_test(test_recognised),
+        cmocka_unit_test(test_starttls_refused_then_accepted),
+        cmocka_unit_test(test_starttls_454_then_220),
+        cmocka_unit_test(test_starttls_refused_twice_then_clear),
+        cmocka_unit_test(test_starttls_refused_then_handshake_fails),
+        cmocka_unit_test(test_plaintext_after_220_then_retry),
+        cmocka_unit_test(test_starttls_inside_tls),
+        cmocka_unit_test(test_phase_table),
     };
     return cmocka_run_group_tests(tests, NULL, free_buffers);
 }

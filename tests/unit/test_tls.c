@@ -950,27 +950,49 @@ static void test_alert_names(void **state)
     assert_string_equal(tls_alert_name(255), "unknown");
 }
 
-static void test_looks_like_hello(void **state)
+static enum tls_look look(const char *bytes, size_t n, struct tls_header *h)
+{
+    return tls_header_check((const uint8_t *)bytes, n, h);
+}
+
+/* The one judgement of "is this a TLS record header", byte by byte. */
+static void test_header_check(void **state)
 {
     (void)state;
-    bool known;
-    /* 16 03 01: a handshake record */
-    assert_true(tls_looks_like_hello((const uint8_t *)"\x16\x03\x01", 3, &known));
-    assert_true(known);
-    /* 16 03: not enough to know */
-    tls_looks_like_hello((const uint8_t *)"\x16\x03", 2, &known);
-    assert_false(known);
-    /* 17 03 03: application data is no hello */
-    assert_false(tls_looks_like_hello((const uint8_t *)"\x17\x03\x03", 3, &known));
-    assert_true(known);
-    /* "EHLO": text */
-    assert_false(tls_looks_like_hello((const uint8_t *)"EHL", 3, &known));
-    assert_true(known);
-    /* 16 03 09: a version no TLS has */
-    assert_false(tls_looks_like_hello((const uint8_t *)"\x16\x03\x09", 3, &known));
-    /* SSLv2: 80 2e 01 (CLIENT-HELLO) yes, 80 2e 02 no */
-    assert_true(tls_looks_like_hello((const uint8_t *)"\x80\x2e\x01", 3, &known));
-    assert_false(tls_looks_like_hello((const uint8_t *)"\x80\x2e\x02", 3, &known));
+    struct tls_header h;
+    /* 16 03 01 00 c8: a handshake record of 200 bytes */
+    assert_int_equal(look("\x16\x03\x01\x00\xc8", 5, &h), TLS_LOOK_YES);
+    assert_true(h.hello && !h.sslv2);
+    assert_int_equal(h.type, 22);
+    assert_int_equal(h.len, 200);
+    assert_int_equal(h.size, 5);
+    /* every prefix of it: maybe */
+    for (size_t n = 0; n < 5; n++)
+        assert_int_equal(look("\x16\x03\x01\x00\xc8", n, &h), TLS_LOOK_MAYBE);
+    /* 17 03 03: application data is a record, not a hello */
+    assert_int_equal(look("\x17\x03\x03\x00\x20", 5, &h), TLS_LOOK_YES);
+    assert_false(h.hello);
+    /* 18 (heartbeat) and 14 (change_cipher_spec) are record types; 13 and 19 are not */
+    assert_int_equal(look("\x18\x03\x03\x00\x03", 5, &h), TLS_LOOK_YES);
+    assert_int_equal(look("\x14\x03\x03\x00\x01", 5, &h), TLS_LOOK_YES);
+    assert_int_equal(look("\x13", 1, &h), TLS_LOOK_NO);
+    assert_int_equal(look("\x19", 1, &h), TLS_LOOK_NO);
+    /* "EHLO": text, told by the first byte */
+    assert_int_equal(look("E", 1, &h), TLS_LOOK_NO);
+    /* 16 03 05: a version no TLS has; 16 02: no major 2 */
+    assert_int_equal(look("\x16\x03\x05", 3, &h), TLS_LOOK_NO);
+    assert_int_equal(look("\x16\x02", 2, &h), TLS_LOOK_NO);
+    /* a length past the ciphertext limit (RFC 8446 5.2: 2^14 + 2048) */
+    assert_int_equal(look("\x17\x03\x03\x48\x00", 5, &h), TLS_LOOK_YES);
+    assert_int_equal(look("\x17\x03\x03\x48\x01", 5, &h), TLS_LOOK_NO);
+    assert_int_equal(h.len, 0x4801);
+    /* SSLv2: 80 2e 01 (CLIENT-HELLO) and 80 2e 04 (SERVER-HELLO) yes, 80 2e 02 no */
+    assert_int_equal(look("\x80\x2e\x01", 3, &h), TLS_LOOK_YES);
+    assert_true(h.sslv2 && h.hello);
+    assert_int_equal(h.len, 0x2e);
+    assert_int_equal(look("\x80\x2e\x04", 3, &h), TLS_LOOK_YES);
+    assert_int_equal(look("\x80\x2e\x02", 3, &h), TLS_LOOK_NO);
+    assert_int_equal(look("\x80\x2e", 2, &h), TLS_LOOK_MAYBE);
 }
 
 int main(void)
@@ -1003,7 +1025,7 @@ int main(void)
         cmocka_unit_test(test_gap_across_record_boundary_resyncs),
         cmocka_unit_test(test_version_names),
         cmocka_unit_test(test_alert_names),
-        cmocka_unit_test(test_looks_like_hello),
+        cmocka_unit_test(test_header_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
