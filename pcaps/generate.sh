@@ -14,6 +14,9 @@
 # The findings-* captures add a STARTTLS man in the middle
 # (gen/strip_proxy.py), a second, sending Postfix instance, and GnuTLS
 # (gnutls-cli / gnutls-serv) for the 3DES and RC4 suites OpenSSL lacks.
+# starttls-retry adds Exim, run from Debian's exim4-daemon-light .deb
+# unpacked into the temporary directory (exim4 conflicts with postfix as a
+# package, so it is never installed).
 # Captured with tcpdump on lo of the namespace; nothing leaves it.
 # See pcaps/README.md for what each capture contains.
 #
@@ -39,8 +42,10 @@ CAPTURES=(
   pipelining port2525 mixed
   findings-stripped findings-injection findings-fallback findings-obsolete
   findings-weak findings-cert findings-465
+  starttls-retry
 )
 FINDINGS_KINDS=$GEN/findings.tsv   # session kinds of the findings-* captures
+RETRY_KINDS=$GEN/retry.tsv         # session kinds of starttls-retry
 
 # Fixed identities, so reruns differ only in timestamps, ports and TLS bytes.
 MX=127.0.0.1          # Postfix "mx.example.test": STARTTLS on :25 :587 :2525,
@@ -63,6 +68,12 @@ BACKEND_PORT=10025    # Postfix on $MX:10025 behind the proxies (not captured)
 GNUTLS_PORT=11025     # gnutls-serv behind $MX_GNUTLS (not captured)
 GNUTLS_SERV_PRIO='NORMAL:+3DES-CBC:+ARCFOUR-128:+MD5'
 RELAY_CLIENT=127.0.0.51  # source address of the sending Postfix instance
+# Servers of starttls-retry (STARTTLS refused, then tried again):
+MX_EXIM=127.0.0.23    # Exim "mx23.example.test" (GnuTLS): STARTTLS after HELO
+                      #   gets 503, after EHLO 220
+MX_AIO_RETRY=127.0.0.24  # aiosmtpd "mx24.example.test": the first STARTTLS of
+                      #   every connection gets 454, the next one 220
+EXIM_PKGS=(exim4-daemon-light)   # only its exim4 binary is used
 HELO=client.example.test
 SENDER=alice@example.test
 RCPT=bob@example.test
@@ -87,8 +98,11 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 # ---------------------------------------------------------------------------
 
 install_deps() {
+  # libidn12 and libgnutls-dane0: libraries the unpacked exim4 binary needs
+  # (starttls-retry); exim4 itself is never installed (see fetch_exim).
   local pkgs=(postfix sasl2-bin libsasl2-modules swaks openssl tcpdump tshark
-              python3 python3-aiosmtpd iproute2 util-linux gnutls-bin) need=() p
+              python3 python3-aiosmtpd iproute2 util-linux gnutls-bin
+              libidn12 libgnutls-dane0) need=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
       || need+=("$p")
@@ -104,6 +118,33 @@ install_deps() {
 
 etc_postfix_digest() {
   find /etc/postfix -type f -exec md5sum {} + 2>/dev/null | sort | md5sum
+}
+
+# Exim runs with its own copies of /etc/passwd and /etc/group bind-mounted
+# in a mount namespace of its own (start_exim); the real ones, and /etc/exim4
+# (which must not appear), are checked like /etc/postfix.
+etc_other_digest() {
+  { md5sum /etc/passwd /etc/group; [[ -e /etc/exim4 ]] && echo /etc/exim4 || true; } | md5sum
+}
+
+# exim4-daemon-light conflicts with postfix (both are mail-transport-agent),
+# so it is not installed: its .deb is downloaded with apt-get download and
+# unpacked with dpkg -x into $WORK/exim/root; start_exim runs the binary from
+# there with its own configuration.  Needs the network, so it runs here, in
+# the host namespaces, before the capture namespace is entered.
+fetch_exim() {
+  local d=$WORK/exim
+  mkdir -p "$d/debs" "$d/root"
+  log "fetching ${EXIM_PKGS[*]} (apt-get download; unpacked, not installed)"
+  ( cd "$d/debs" && apt-get download -q "${EXIM_PKGS[@]}" 2>/dev/null ) \
+    || { apt-get update -q && ( cd "$d/debs" && apt-get download -q "${EXIM_PKGS[@]}" ); } \
+    || die "apt-get download ${EXIM_PKGS[*]} failed"
+  local deb
+  for deb in "$d"/debs/*.deb; do dpkg-deb -x "$deb" "$d/root"; done
+  [[ -x $d/root/usr/sbin/exim4 ]] || die "no usr/sbin/exim4 in ${EXIM_PKGS[*]}"
+  ! ldd "$d/root/usr/sbin/exim4" | grep 'not found' \
+    || die "libraries missing for exim4 (see install_deps)"
+  chmod 755 "$d" "$d/root"
 }
 
 print_plan() {
@@ -143,11 +184,13 @@ outer_main() {
   local t0=$SECONDS
   install_deps
   local etc_before; etc_before=$(etc_postfix_digest)
+  local etc_other_before; etc_other_before=$(etc_other_digest)
 
   WORK=$(mktemp -d /tmp/smtptls-pcaps.XXXXXX)
   chmod 755 "$WORK"   # Postfix daemons run as user postfix and must get in
   export WORK
   log "work directory $WORK"
+  [[ " ${selected[*]} " != *" starttls-retry "* ]] || fetch_exim
 
   # New net namespace: only a fresh lo exists, so no packet can leave.  New
   # PID namespace: every process started inside dies with it, whatever happens.
@@ -157,13 +200,15 @@ outer_main() {
 
   [[ $(etc_postfix_digest) == "$etc_before" ]] \
     || echo "WARNING: /etc/postfix changed during the run" >&2
+  [[ $(etc_other_digest) == "$etc_other_before" ]] \
+    || echo "WARNING: /etc/passwd, /etc/group or /etc/exim4 changed during the run" >&2
   ((rc == 0)) || die "generation failed (rc=$rc); logs kept in $WORK"
 
   log "oracle views and checks"
   local bad=0
   for name in "${selected[@]}"; do
     "$PY" "$PCAP_DIR/tshark_view.py" "$PCAP_DIR/$name.pcap" >"$PCAP_DIR/$name.tshark.jsonl" 2>/dev/null
-    "$PY" "$GEN/check_view.py" "$KINDS" "$FINDINGS_KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
+    "$PY" "$GEN/check_view.py" "$KINDS" "$FINDINGS_KINDS" "$RETRY_KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
   done
   if ((bad)); then
     die "some captures do not match their plan; logs kept in $WORK"
@@ -529,15 +574,91 @@ stop_proxies() {
   PROXY_PIDS=()
 }
 
-start_aiosmtpd() { # PORT [--auth]
-  local port=$1; shift
-  local ready=$WORK/aiosmtpd-$port.ready
-  "$PY" "$GEN/aiosmtpd_server.py" --host "$MX_AIO" --port "$port" \
-    --hostname mx4.example.test --cert "$WORK/tls/server.crt" --key "$WORK/tls/server.key" \
-    --ready-file "$ready" "$@" >>"$WORK/aiosmtpd-$port.log" 2>&1 &
-  AIO_PIDS+=($!)
-  wait_until 10 test -s "$ready" || die "aiosmtpd on $MX_AIO:$port did not start"
-  wait_until 5 listening "$MX_AIO" "$port" || die "aiosmtpd not listening on $port"
+start_aiosmtpd() { # PORT [--auth]: mx4, for the whole run
+  start_aiosmtpd_at "$MX_AIO" "$1" mx4.example.test "${@:2}"
+  AIO_PIDS+=("$LAST_PID")
+}
+
+start_aiosmtpd_at() { # HOST PORT HOSTNAME [aiosmtpd_server.py options]; PID in LAST_PID
+  local host=$1 port=$2 name=$3; shift 3
+  local ready=$WORK/aiosmtpd-$host-$port.ready
+  "$PY" "$GEN/aiosmtpd_server.py" --host "$host" --port "$port" \
+    --hostname "$name" --cert "$WORK/tls/server.crt" --key "$WORK/tls/server.key" \
+    --ready-file "$ready" "$@" >>"$WORK/aiosmtpd-$host-$port.log" 2>&1 &
+  LAST_PID=$!
+  wait_until 10 test -s "$ready" || die "aiosmtpd on $host:$port did not start"
+  wait_until 5 listening "$host" "$port" || die "aiosmtpd not listening on $host:$port"
+}
+
+# starttls-retry: Exim 4.96 from the unpacked exim4-daemon-light .deb (see
+# fetch_exim), configured entirely by $WORK/exim/exim.conf: one listener
+# (mx23, port 25), spool, logs, pid file and TLS certificate under $WORK,
+# no DNS or ident lookups, and queue_only with no queue runner -- accepted
+# messages stay in the spool, Exim never opens a connection.  The binary
+# looks up its compiled-in user "Debian-exim" before it reads any
+# configuration; that user exists only in copies of /etc/passwd and
+# /etc/group that are bind-mounted over the real ones in a mount namespace
+# of Exim's own (unshare --mount), so no system file is written.
+exim_ns() { # ARGS...: run the unpacked exim4 with the passwd/group copies
+  local d=$WORK/exim
+  unshare --mount -- /bin/sh -c \
+    'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
+    sh "$d/passwd" "$d/group" "$d/root/usr/sbin/exim4" "$@"
+}
+
+start_exim() {
+  local d=$WORK/exim id
+  [[ -x $d/root/usr/sbin/exim4 ]] || die "exim4 not unpacked (fetch_exim)"
+  # a uid/gid free in both files for the Exim user
+  id=$(awk -F: '{u[$3] = 1} END {for (i = 64990; i > 1000; i--) if (!(i in u)) {print i; exit}}' \
+         /etc/passwd /etc/group)
+  cp /etc/passwd "$d/passwd"; cp /etc/group "$d/group"
+  echo "Debian-exim:x:$id:$id:Exim (smtptls captures):/nonexistent:/usr/sbin/nologin" >>"$d/passwd"
+  echo "Debian-exim:x:$id:" >>"$d/group"
+  mkdir -p "$d/spool" "$d/log"
+  chown "$id:$id" "$d/spool" "$d/log"
+  cat >"$d/exim.conf" <<EOF
+# Self-contained test instance: nothing here refers to /etc/exim4.
+exim_path = $d/root/usr/sbin/exim4
+primary_hostname = mx23.example.test
+qualify_domain = example.test
+local_interfaces = $MX_EXIM
+daemon_smtp_ports = 25
+spool_directory = $d/spool
+log_file_path = $d/log/%slog
+pid_file_path = $d/exim.pid
+log_selector = +smtp_protocol_error +smtp_syntax_error +tls_cipher
+keep_environment =
+# No reverse DNS, no ident (RFC 1413) callbacks: no connection of its own.
+host_lookup =
+rfc1413_hosts =
+rfc1413_query_timeout = 0s
+# STARTTLS advertised to everyone (GnuTLS; Exim's defaults otherwise).
+tls_advertise_hosts = *
+tls_certificate = $WORK/tls/server.crt
+tls_privatekey = $WORK/tls/server.key
+# Accept and keep: no delivery process, no queue runner.
+queue_only = true
+acl_smtp_rcpt = acl_check_rcpt
+
+begin acl
+acl_check_rcpt:
+  accept domains = example.test
+  deny   message = relaying not permitted
+
+begin routers
+discard:
+  driver = redirect
+  data = :blackhole:
+EOF
+  chmod 644 "$d/exim.conf"
+  exim_ns -C "$d/exim.conf" -bV >"$WORK/logs/exim-bV.log" 2>&1 \
+    || die "exim -bV failed: $(cat "$WORK/logs/exim-bV.log")"
+  exim_ns -C "$d/exim.conf" -bdf -oP "$d/exim.pid" >>"$WORK/logs/exim.log" 2>&1 &
+  PROXY_PIDS+=($!)
+  wait_until 10 listening "$MX_EXIM" 25 \
+    || die "Exim not listening on $MX_EXIM:25: $(cat "$WORK/logs/exim.log" "$d/log/paniclog" 2>/dev/null)"
+  log "$(head -n 1 "$WORK/logs/exim-bV.log") up"
 }
 
 inner_cleanup() {
@@ -581,10 +702,10 @@ sclient_msg() { # TAG CLIENT SERVER PORT [s_client options]: STARTTLS + one mess
   grep -q '^250 2.0.0 Ok: queued' <<<"$out"
 }
 
-scripted() { # MODE TAG CLIENT SERVER PORT : gen/smtp_clients.py
-  local mode=$1 tag=$2 client=$3 server=$4 port=$5
+scripted() { # MODE TAG CLIENT SERVER PORT [options] : gen/smtp_clients.py
+  local mode=$1 tag=$2 client=$3 server=$4 port=$5; shift 5
   local bind=(); [[ -n $client ]] && bind=(--bind "$client")
-  "$PY" "$GEN/smtp_clients.py" "$mode" --server "$server" --port "$port" --tag "$tag" "${bind[@]}"
+  "$PY" "$GEN/smtp_clients.py" "$mode" --server "$server" --port "$port" --tag "$tag" "${bind[@]}" "$@"
 }
 
 ok()    { "$@" >>"$SESSION_LOG" 2>&1 || { echo "client failed: $*" >>"$SESSION_LOG"; return 1; }; }
@@ -691,6 +812,16 @@ run_session() {
     p587_plain_auth)       ok swaks_msg "$t" "$c" $MX 587 --auth PLAIN --auth-user $AUTH_USER --auth-password $AUTH_PASS ;;
     p465_implicit)         ok swaks_msg "$t" "$c" $MX 465 --tlsc ;;
     p587_starttls_auth)    ok swaks_msg "$t" "$c" $MX 587 --tls --auth PLAIN --auth-user $AUTH_USER --auth-password $AUTH_PASS ;;
+    # --- starttls-retry kinds (gen/retry.tsv) ---
+    retry_helo_exim)       ok scripted helo-starttls-retry "$t" "$c" $MX_EXIM 25 --refusal 503 ;;
+    retry_454_aio)         ok scripted starttls-retry "$t" "$c" $MX_AIO_RETRY 25 --refusal 454 --attempts 3 ;;
+    # Two connections from one client: handshake failed, then TLS 1.3.
+    retry_newconn_tls)     echo "retry_newconn_hsfail $t-hsfail" >>"$RAN"
+                           ok scripted starttls-hsfail-retry "$t" "$c" $MX 25 ;;
+    again_in_tls13)        ok scripted starttls-twice "$t" "$c" $MX 25 --refusal 554 ;;
+    # NULL cipher: the second STARTTLS and its 554 are readable on the wire.
+    again_in_tls_null)     ok scripted starttls-twice "$t" "$c" $MX_LEGACY 25 --refusal 554 --tls-ciphers 'NULL-SHA256:@SECLEVEL=0' ;;
+    retry_refused_clear)   ok scripted starttls-refused-clear "$t" "$c" $MX_BROKEN 25 --refusal 454 --attempts 2 ;;
     *) die "unknown session kind $kind" ;;
   esac || { cat "$SESSION_LOG" >&2; die "session $t ($kind) did not behave as planned"; }
 }
@@ -781,6 +912,19 @@ cap_findings_cert() {
 cap_findings_465() {
   fsessions p465_plain:127.0.0.91 p465_plain_auth:127.0.0.92 p587_plain_auth:127.0.0.93 \
             p465_implicit:127.0.0.94 p587_starttls_auth:127.0.0.95
+}
+
+# --- starttls-retry: STARTTLS refused then accepted, failed then retried,
+# sent again inside TLS, refused until the client gives up (gen/retry.tsv) ---
+cap_starttls_retry() {
+  start_exim
+  start_aiosmtpd_at "$MX_AIO_RETRY" 25 mx24.example.test --refuse-starttls 1
+  PROXY_PIDS+=("$LAST_PID")
+  fsessions retry_helo_exim:127.0.0.101 retry_454_aio:127.0.0.102 \
+            retry_newconn_tls:127.0.0.103 again_in_tls13:127.0.0.104 \
+            again_in_tls_null:127.0.0.105 retry_refused_clear:127.0.0.106
+  cp "$WORK/exim/log/mainlog" "$WORK/logs/$CAPTURE.exim-mainlog" 2>/dev/null || true
+  stop_proxies
 }
 
 # mixed.pcap: every kind, as many times as gen/kinds.tsv column 2 says,

@@ -9,7 +9,12 @@ connection start, with the fields
   client, client_port, server, server_port   client = sender of the SYN
   starttls_offered   true/false: a cleartext 250 reply to EHLO has / has no
                      "STARTTLS" line (null if no such reply was seen)
-  starttls_reply     integer reply code to the STARTTLS command, or null
+  starttls_reply     integer reply code to the last STARTTLS command answered
+                     in cleartext, or null.  A STARTTLS that is refused and
+                     sent again (503 after HELO, then EHLO, STARTTLS, 220)
+                     gives the reply of the attempt that led to TLS; after
+                     refusals only, the last refusal.  Replies inside TLS
+                     (a STARTTLS sent again there) are not read.
   tls_version        negotiated version from the ServerHello (TLS 1.3 from
                      the supported_versions extension): SSLv3, TLSv1,
                      TLSv1.1, TLSv1.2, TLSv1.3, or null
@@ -342,8 +347,8 @@ def analyse_frame(c, row, from_client):
                 offered = any(l[4:].strip().split(" ")[0].upper() == "STARTTLS"
                               for l in lines[1:])
                 c.starttls_offered = bool(c.starttls_offered) or offered
-            elif cmd == "STARTTLS" and c.starttls_reply is None:
-                c.starttls_reply = code
+            elif cmd == "STARTTLS":
+                c.starttls_reply = code   # the last one answered in clear
 
     types = [to_int(t) for t in values(row["tls.handshake.type"])]
     if 2 in types:   # ServerHello (or HelloRetryRequest) from the server

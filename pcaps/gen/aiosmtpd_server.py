@@ -3,8 +3,10 @@
 
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd).  Listens on one
 address:port, optionally offers STARTTLS (--cert/--key) and AUTH PLAIN/LOGIN
-in cleartext (--auth, accepting only testuser/testpass).  Messages are
-accepted and thrown away.  The server is started directly on an asyncio loop
+in cleartext (--auth, accepting only testuser/testpass), and can refuse the
+first N STARTTLS commands of every connection (--refuse-starttls N: "454
+4.7.0 TLS not available, try again later", a temporary failure) before
+accepting the next one.  Messages are accepted and thrown away.  The server is started directly on an asyncio loop
 (not via aiosmtpd.controller.Controller) because Controller opens a
 self-test connection to the port, which would be a stray session.
 Writes "ready" to --ready-file once listening.
@@ -13,7 +15,7 @@ import argparse
 import asyncio
 import ssl
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, syntax
 
 TEST_USER, TEST_PASSWORD = b"testuser", b"testpass"
 
@@ -21,6 +23,26 @@ TEST_USER, TEST_PASSWORD = b"testuser", b"testpass"
 class DiscardHandler:
     async def handle_DATA(self, server, session, envelope):
         return "250 2.0.0 Ok: message discarded"
+
+
+class RefusingSMTP(SMTP):
+    """aiosmtpd's SMTP with STARTTLS refused (454) the first `refusals` times
+    on each connection (one instance per connection), then aiosmtpd's own
+    STARTTLS.  STARTTLS stays advertised in the EHLO reply throughout."""
+
+    refusals = 0
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.starttls_seen = 0
+
+    @syntax('STARTTLS', when='tls_context')
+    async def smtp_STARTTLS(self, arg):
+        self.starttls_seen += 1
+        if not arg and self.starttls_seen <= self.refusals:
+            await self.push('454 4.7.0 TLS not available, try again later')
+            return
+        await super().smtp_STARTTLS(arg)
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -38,6 +60,8 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--auth", action="store_true")
+    ap.add_argument("--refuse-starttls", type=int, default=0, metavar="N",
+                    help="answer the first N STARTTLS of a connection with 454")
     ap.add_argument("--ready-file", required=True)
     args = ap.parse_args()
 
@@ -52,11 +76,15 @@ def main():
         kwargs.update(authenticator=authenticator, auth_require_tls=False,
                       auth_exclude_mechanism=["CRAM-MD5"])
     handler = DiscardHandler()
+    smtp_class = SMTP
+    if args.refuse_starttls:
+        smtp_class = RefusingSMTP
+        RefusingSMTP.refusals = args.refuse_starttls
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(loop.create_server(
-        lambda: SMTP(handler, loop=loop, **kwargs), host=args.host, port=args.port))
+        lambda: smtp_class(handler, loop=loop, **kwargs), host=args.host, port=args.port))
     with open(args.ready_file, "w") as f:
         f.write("ready\n")
     try:

@@ -19,7 +19,32 @@ Subcommands (all talk to a real server, Postfix or aiosmtpd):
   starttls         Python smtplib: EHLO, starttls() (no certificate check),
                    EHLO, one message, QUIT.
 
+STARTTLS retried or repeated (starttls-retry.pcap), all Python smtplib:
+
+  helo-starttls-retry    HELO, STARTTLS (must be refused: Exim answers 503
+                         after HELO), EHLO, starttls() (220), TLS, EHLO,
+                         one message, QUIT inside TLS.
+  starttls-retry         EHLO, starttls() refused (454) then tried again on
+                         the same connection until accepted (at most
+                         --attempts times; at least one refusal required),
+                         TLS, EHLO, one message, QUIT inside TLS.
+  starttls-hsfail-retry  two connections: EHLO, starttls() with a TLS
+                         context the server cannot accept (TLS 1.2 only,
+                         ECDSA suites only: the server has an RSA key), the
+                         handshake fails, the client closes the connection;
+                         then a new connection from the same address with
+                         the default context: TLS, EHLO, message, QUIT.
+  starttls-twice         EHLO, starttls() (220), TLS, EHLO, STARTTLS again
+                         inside TLS (must be refused), one message, QUIT.
+                         --tls-ciphers picks the TLS 1.2 suites offered
+                         (e.g. NULL-SHA256:@SECLEVEL=0: the dialogue inside
+                         TLS is readable on the wire).
+  starttls-refused-clear EHLO, starttls() refused --attempts times in a row,
+                         then the client gives up on TLS and sends its
+                         message in cleartext, QUIT.
+
 Common options: --server ADDR --port N [--bind ADDR] [--tag TEXT]
+[--attempts N] [--tls-ciphers STRING] [--refusal CODE]
 Only Debian's /usr/bin/python3 standard library is used.
 """
 import argparse
@@ -27,6 +52,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import time
 
 HELO = "client.example.test"
 SENDER = "alice@example.test"
@@ -124,11 +150,124 @@ def bdat(args):
     sock.close()
 
 
-def client_tls_context():
+def client_tls_context(ciphers=None):
+    """No certificate check.  With ciphers: TLS 1.2 at most, only those
+    (OpenSSL cipher string) offered."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    if ciphers:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(ciphers)
     return ctx
+
+
+def show_tls(s):
+    print("TLS:", s.sock.version(), s.sock.cipher()[0])
+
+
+def send_in_tls(s, tag):
+    """After STARTTLS: EHLO, one message, QUIT (all inside TLS)."""
+    s.ehlo()
+    s.sendmail(SENDER, [RCPT], message(tag))
+    s.quit()
+
+
+REFUSAL = None   # --refusal: the code every refusal must have
+
+
+def check_refusal(code):
+    if code == 220:
+        sys.exit("server unexpectedly accepted STARTTLS")
+    if REFUSAL is not None and code != REFUSAL:
+        sys.exit("STARTTLS refused with %d, expected %d" % (code, REFUSAL))
+
+
+def refused_docmd(s, cmd):
+    code, text = s.docmd(cmd)
+    print(cmd, "->", code, text.decode(errors="replace"))
+    check_refusal(code)
+    return code
+
+
+def helo_starttls_retry(args):
+    s = connect_smtplib(args)
+    s.helo()
+    refused_docmd(s, "STARTTLS")   # smtplib.starttls() insists on EHLO first
+    s.ehlo()
+    code, text = s.starttls(context=client_tls_context())
+    print("STARTTLS ->", code, text.decode(errors="replace"))
+    show_tls(s)
+    send_in_tls(s, args.tag)
+
+
+def try_starttls(s, ctx):
+    """smtplib's starttls(): True when accepted, False when refused."""
+    try:
+        code, text = s.starttls(context=ctx)
+    except smtplib.SMTPResponseException as e:
+        print("STARTTLS ->", e.smtp_code, e.smtp_error.decode(errors="replace"))
+        check_refusal(e.smtp_code)
+        return False
+    print("STARTTLS ->", code, text.decode(errors="replace"))
+    return True
+
+
+def starttls_retry(args):
+    s = connect_smtplib(args)
+    s.ehlo()
+    for attempt in range(1, args.attempts + 1):
+        if try_starttls(s, client_tls_context()):
+            break
+        time.sleep(0.2)    # a client backing off before it tries again
+    else:
+        sys.exit("STARTTLS refused %d times" % args.attempts)
+    if attempt == 1:
+        sys.exit("STARTTLS accepted at once: nothing was retried")
+    show_tls(s)
+    send_in_tls(s, args.tag)
+
+
+def starttls_hsfail_retry(args):
+    s = connect_smtplib(args)
+    s.ehlo()
+    try:
+        s.starttls(context=client_tls_context("ECDHE-ECDSA-AES128-GCM-SHA256"))
+        sys.exit("the handshake unexpectedly succeeded: %s" % (s.sock.cipher(),))
+    except ssl.SSLError as e:
+        print("handshake failed:", e)
+    s.close()              # no QUIT: the stream is neither SMTP nor TLS now
+    time.sleep(0.3)
+    s = connect_smtplib(args)
+    s.ehlo()
+    if not try_starttls(s, client_tls_context()):
+        sys.exit("STARTTLS refused on the second connection")
+    show_tls(s)
+    send_in_tls(s, args.tag)
+
+
+def starttls_twice(args):
+    s = connect_smtplib(args)
+    s.ehlo()
+    code, text = s.starttls(context=client_tls_context(args.tls_ciphers))
+    print("STARTTLS ->", code, text.decode(errors="replace"))
+    show_tls(s)
+    s.ehlo()
+    refused_docmd(s, "STARTTLS")   # inside TLS
+    s.sendmail(SENDER, [RCPT], message(args.tag))
+    s.quit()
+
+
+def starttls_refused_clear(args):
+    s = connect_smtplib(args)
+    s.ehlo()
+    for attempt in range(args.attempts):
+        if try_starttls(s, client_tls_context()):
+            sys.exit("STARTTLS unexpectedly accepted")
+        time.sleep(0.2)
+    print("giving up on TLS: message in cleartext")
+    s.sendmail(SENDER, [RCPT], message(args.tag))
+    s.quit()
 
 
 def starttls(args):
@@ -216,18 +355,30 @@ def inject_starttls(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["refuse-starttls", "two-messages", "bdat",
-                                     "inject-starttls", "starttls"])
+    modes = {"refuse-starttls": refuse_starttls,
+             "two-messages": two_messages,
+             "bdat": bdat,
+             "inject-starttls": inject_starttls,
+             "starttls": starttls,
+             "helo-starttls-retry": helo_starttls_retry,
+             "starttls-retry": starttls_retry,
+             "starttls-hsfail-retry": starttls_hsfail_retry,
+             "starttls-twice": starttls_twice,
+             "starttls-refused-clear": starttls_refused_clear}
+    ap.add_argument("mode", choices=list(modes))
     ap.add_argument("--server", required=True)
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--bind")
     ap.add_argument("--tag", default="scripted")
+    ap.add_argument("--attempts", type=int, default=2,
+                    help="starttls-retry: at most; starttls-refused-clear: exactly")
+    ap.add_argument("--tls-ciphers", help="starttls-twice: TLS 1.2 suites to offer")
+    ap.add_argument("--refusal", type=int,
+                    help="the reply code every refused STARTTLS must have")
     args = ap.parse_args()
-    {"refuse-starttls": refuse_starttls,
-     "two-messages": two_messages,
-     "bdat": bdat,
-     "inject-starttls": inject_starttls,
-     "starttls": starttls}[args.mode](args)
+    global REFUSAL
+    REFUSAL = args.refusal
+    modes[args.mode](args)
 
 
 if __name__ == "__main__":
