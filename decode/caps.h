@@ -8,21 +8,22 @@
 #define SMTPTLS_CAPS_H
 
 /* Live capture (capture/capture.c). */
-#define LIMIT_SNAPLEN 262144         /* bytes kept of a packet, as tcpdump's default */
-#define LIMIT_LIVE_TIMEOUT_MS 200    /* libpcap's read timeout */
-#define LIMIT_LIVE_BUFFER (32 << 20) /* kernel capture buffer, bytes */
+#define LIMIT_SNAPLEN 262144            /* bytes kept of a packet, as tcpdump's default */
+#define LIMIT_LIVE_TIMEOUT_MS 200       /* libpcap's read timeout */
+#define LIMIT_LIVE_BUFFER (32 << 20)    /* kernel capture buffer, bytes */
 #define LIMIT_FILE_BUFFER (64u * 1024u) /* stdio buffer of a capture file (bench/README.md) */
 
 /* Flow table. */
 /* --max-flows: 40000 flows with sessions and every shared cap full stay
  * within 256 MB (README "Reassembly, gaps and limits"). */
 #define LIMIT_FLOWS_DEFAULT 40000u
-#define LIMIT_FLOWS_MIN 16u        /* --max-flows: fewer is refused */
-#define LIMIT_FLOWS_MAX 100000000u /* --max-flows: more is refused */
-#define LIMIT_FLOW_CHUNK 1024u     /* flow entries allocated together */
+#define LIMIT_FLOWS_MIN 16u                                 /* --max-flows: fewer is refused */
+#define LIMIT_FLOWS_MAX 100000000u                          /* --max-flows: more is refused */
+#define LIMIT_FLOW_CHUNK 1024u                              /* flow entries allocated together */
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
-#define LIMIT_IDLE_TIMEOUT_S_MAX (365u * 86400u)              /* --idle-timeout: one year */
-#define LIMIT_CLOSE_LINGER_US (5ull * 1000000ull) /* after FIN+FIN or RST: late packets still fit */
+#define LIMIT_IDLE_TIMEOUT_S_MAX (365u * 86400u)            /* --idle-timeout: one year */
+#define LIMIT_CLOSE_LINGER_US (5ull * 1000000ull) /* after FIN+FIN or RST: late packets still fit  \
+                                                   */
 #define LIMIT_EXPIRY_TICK_US 100000u /* timeouts are seconds: look ten times a second */
 
 /* TCP reassembly. */
@@ -42,7 +43,7 @@
 #define LIMIT_IP6_EXT_HEADERS 16u
 
 /* nDPI. */
-#define LIMIT_NDPI_PACKETS 12u /* packets with payload nDPI sees per flow at most */
+#define LIMIT_NDPI_PACKETS 12u  /* packets with payload nDPI sees per flow at most */
 #define LIMIT_NDPI_PROTOCOL 32u /* protocol name, with its NUL */
 #define LIMIT_NDPI_RISKS 200u   /* risk names joined by "; ", with the NUL (may be cut) */
 
@@ -51,12 +52,14 @@
 #define LIMIT_SMTP_PENDING_CMDS 128u /* pipelined commands awaiting a reply */
 #define LIMIT_SMTP_HOSTNAME 255u
 #define LIMIT_SMTP_REPLY_TEXT 120u
-#define LIMIT_SMTP_VERBS 24u /* distinct cleartext verbs kept per session */
-#define LIMIT_SMTP_CAPS 24u  /* EHLO keywords kept per session */
-#define LIMIT_SMTP_CAP_NAME 24u   /* one EHLO keyword, with its NUL */
-#define LIMIT_SMTP_WORD 64u       /* greeting host, AUTH mechanisms offered, with the NUL */
-#define LIMIT_SMTP_AUTH_MECH 24u  /* the mechanism the client asked for, with the NUL */
-#define LIMIT_STARTTLS_ATTEMPTS 8u /* STARTTLS replies kept per session */
+#define LIMIT_SMTP_VERBS 24u         /* distinct cleartext verbs kept per session */
+#define LIMIT_SMTP_CAPS 24u          /* EHLO keywords kept per session */
+#define LIMIT_SMTP_CAP_NAME 24u      /* one EHLO keyword, with its NUL */
+#define LIMIT_SMTP_WORD 64u          /* greeting host, AUTH mechanisms offered, with the NUL */
+#define LIMIT_SMTP_AUTH_MECH 24u     /* the mechanism the client asked for, with the NUL */
+#define LIMIT_STARTTLS_ATTEMPTS 8u   /* STARTTLS replies kept per session */
+#define LIMIT_DOMAIN 255u            /* an envelope domain kept (RFC 5321 4.5.3.1.2) */
+#define LIMIT_RCPT_DOMAIN_BYTES 512u /* distinct recipient domains of a session, packed */
 
 /* TLS. */
 #define LIMIT_TLS_RECORD (16384u + 2048u)        /* RFC 8446 5.2 ciphertext limit */
@@ -70,19 +73,19 @@
 #define LIMIT_TLS_EXTENSIONS 128u
 
 /* Certificates. */
-#define LIMIT_X509_NAME 160u     /* subject and issuer in RFC 2253, with the NUL (cut to fit) */
-#define LIMIT_X509_KEY_TYPE 12u  /* "RSA", "EC", "Ed25519"..., with the NUL */
+#define LIMIT_X509_NAME 160u    /* subject and issuer in RFC 2253, with the NUL (cut to fit) */
+#define LIMIT_X509_KEY_TYPE 12u /* "RSA", "EC", "Ed25519"..., with the NUL */
 #define LIMIT_X509_CACHE_SLOTS 256u
 #define LIMIT_X509_CACHE_DER (16u * 1024u) /* larger certificates are parsed every time */
 
 /* Report. */
-#define LIMIT_SERVERS 65536u       /* server rows; the rest share one "other" row */
-#define LIMIT_SERVER_CIPHERS 6u    /* ciphers listed per server */
+#define LIMIT_SERVERS 65536u        /* server rows; the rest share one "other" row */
+#define LIMIT_SERVER_CIPHERS 6u     /* ciphers listed per server */
 #define LIMIT_FALLBACK_PAIRS 65536u /* client-server pairs remembered for the fallback finding */
-#define LIMIT_REPORT_VERSIONS 64u  /* distinct negotiated versions counted */
-#define LIMIT_REPORT_SSLV2 32u     /* distinct SSLv2 cipher kinds counted */
-#define LIMIT_REPORT_EXAMPLES 3u   /* example sessions per finding */
-#define LIMIT_JSON_SERVERS 100u    /* servers in the JSON summary */
-#define LIMIT_TEXT_SERVERS 20u     /* servers in the text report */
+#define LIMIT_REPORT_VERSIONS 64u   /* distinct negotiated versions counted */
+#define LIMIT_REPORT_SSLV2 32u      /* distinct SSLv2 cipher kinds counted */
+#define LIMIT_REPORT_EXAMPLES 3u    /* example sessions per finding */
+#define LIMIT_JSON_SERVERS 100u     /* servers in the JSON summary */
+#define LIMIT_TEXT_SERVERS 20u      /* servers in the text report */
 
 #endif

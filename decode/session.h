@@ -104,6 +104,11 @@ struct session_record {
     bool client_injection; /* client bytes pipelined behind STARTTLS */
     bool server_injection; /* server bytes after its 2xx to STARTTLS, before TLS */
     uint32_t messages;     /* messages the server accepted */
+    /* Envelope domains sent in clear (never local parts); "" none or not kept. */
+    char mail_from_domain[LIMIT_DOMAIN + 1]; /* of the first MAIL with a domain */
+    uint8_t nrcpt_domains;
+    uint8_t rcpt_domains_dropped;               /* distinct ones that did not fit */
+    char rcpt_domains[LIMIT_RCPT_DOMAIN_BYTES]; /* distinct, NUL after each, in order */
     uint32_t rcpt_accepted, rcpt_rejected;
 
     /* TLS, as far as the wire shows. */
@@ -157,6 +162,7 @@ struct session_start {
     struct tls_budget *tls_budget; /* shared cap on handshake buffers, or NULL */
     struct x509_cache *certs;      /* shared certificate cache, or NULL */
     struct fingerprint *fp;        /* shared MD5 for JA3, or NULL */
+    bool no_domains;               /* keep no envelope domains (--no-domains) */
 };
 
 struct session;

@@ -72,6 +72,7 @@ struct session {
     uint8_t sniff_len[2];
     bool midstream[2]; /* the side's first bytes were not its first */
     bool implicit_port;
+    bool no_domains;
     bool smtp_specific; /* a command only SMTP has (not FTP's QUIT or NOOP) */
     bool ehlo_reply_seen, offered;
     bool client_hello;

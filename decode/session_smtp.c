@@ -43,6 +43,92 @@ static size_t word(const uint8_t **p, size_t n)
     return w;
 }
 
+static uint8_t lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* RFC 5321 4.1.2: "FROM:" or "TO:", then a Path: "<" [ A-d-l ":" ] Mailbox
+ * ">" with Mailbox = Local-part "@" Domain (or an address literal), or "<>".
+ * Spaces after the colon and missing brackets are read as servers do. The
+ * domain is the part after the mailbox's "@"; the local part is never kept. */
+static bool path_domain(const uint8_t *arg, size_t n, const char *kw, const uint8_t **dom,
+                        size_t *dlen)
+{
+    size_t i = 0, k = strlen(kw);
+    while (i < n && arg[i] == ' ')
+        i++;
+    if (n - i < k)
+        return false;
+    for (size_t j = 0; j < k; j++)
+        if (lower(arg[i + j]) != (uint8_t)kw[j])
+            return false;
+    i += k;
+    while (i < n && arg[i] == ' ')
+        i++;
+    bool bracket = i < n && arg[i] == '<';
+    i += bracket;
+    size_t end = i;
+    while (end < n && arg[end] != (bracket ? '>' : ' '))
+        end++;
+    if (i < end && arg[i] == '@') { /* a source route, "@a,@b:": the mailbox follows */
+        while (i < end && arg[i] != ':')
+            i++;
+        i++;
+    }
+    size_t at = end;
+    for (size_t j = i; j < end; j++)
+        if (arg[j] == '@')
+            at = j;
+    if (at >= end || at + 1 == end)
+        return false;
+    *dom = arg + at + 1;
+    *dlen = end - at - 1;
+    return true;
+}
+
+static void keep_domain(char *dst, size_t cap, const uint8_t *d, size_t n)
+{
+    if (n > cap - 1)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)lower(d[i]);
+    dst[n] = '\0';
+}
+
+static void rcpt_domain(struct session_record *r, const uint8_t *d, size_t n)
+{
+    char dom[LIMIT_DOMAIN + 1];
+    keep_domain(dom, sizeof dom, d, n);
+    size_t used = 0;
+    for (unsigned i = 0; i < r->nrcpt_domains; i++) {
+        if (strcmp(r->rcpt_domains + used, dom) == 0)
+            return;
+        used += strlen(r->rcpt_domains + used) + 1;
+    }
+    size_t len = strlen(dom) + 1;
+    if (used + len > sizeof r->rcpt_domains || r->nrcpt_domains == UINT8_MAX) {
+        if (r->rcpt_domains_dropped < UINT8_MAX)
+            r->rcpt_domains_dropped++;
+        return;
+    }
+    memcpy(r->rcpt_domains + used, dom, len);
+    r->nrcpt_domains++;
+}
+
+static void envelope_domain(struct session *s, enum smtp_verb v, const uint8_t *arg, size_t n)
+{
+    struct session_record *r = &s->rec;
+    const uint8_t *d;
+    size_t dlen;
+    if (s->no_domains)
+        return;
+    if (v == SMTP_VERB_MAIL && !r->mail_from_domain[0] && path_domain(arg, n, "from:", &d, &dlen))
+        keep_domain(r->mail_from_domain, sizeof r->mail_from_domain, d, dlen);
+    else if (v == SMTP_VERB_RCPT && path_domain(arg, n, "to:", &d, &dlen))
+        rcpt_domain(r, d, dlen);
+}
+
 static void on_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t arglen)
 {
     struct session *s = ctx;
@@ -70,6 +156,8 @@ static void on_command(void *ctx, enum smtp_verb v, const uint8_t *arg, size_t a
     }
     if (v == SMTP_VERB_STARTTLS)
         session_step_simple(s, EV_STARTTLS, SIDE_CLIENT);
+    if (v == SMTP_VERB_MAIL || v == SMTP_VERB_RCPT)
+        envelope_domain(s, v, arg, arglen);
     if (v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO || v == SMTP_VERB_LHLO || v == SMTP_VERB_MAIL ||
         v == SMTP_VERB_RCPT)
         s->smtp_specific = true;

@@ -40,9 +40,9 @@ struct step {
 };
 
 struct dialogue {
-    struct step steps[48];
+    struct step steps[128];
     size_t n;
-    struct tbuf bufs[48];
+    struct tbuf bufs[128];
 };
 
 static void d_init(struct dialogue *d)
@@ -58,7 +58,7 @@ static void d_free(struct dialogue *d)
 
 static void d_bytes(struct dialogue *d, int side, const struct tbuf *b)
 {
-    assert_true(d->n < 48);
+    assert_true(d->n < 128);
     tb_init(&d->bufs[d->n]);
     tb_put(&d->bufs[d->n], b->p, b->len);
     d->steps[d->n].side = side;
@@ -761,6 +761,57 @@ static void test_phase_table(void **state)
     assert_int_equal(r.starttls_attempts, 2);
 }
 
+/* The envelope domains sent in clear, never the local parts. */
+static void test_envelope_domains(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    d_text(&d, SV, "220 mx.example.com ESMTP\r\n");
+    d_text(&d, CL, "EHLO c.example\r\n");
+    d_text(&d, SV, "250 mx.example.com\r\n");
+    d_text(&d, CL, "MAIL FROM: <Alice@Example.ORG> SIZE=100\r\n");
+    d_text(&d, SV, "250 Ok\r\n");
+    d_text(&d, CL,
+           "RCPT TO:<b@x.com>\r\nRCPT TO:<c@X.COM>\r\nRCPT TO:<@relay.example:d@y.net>\r\n");
+    d_text(&d, SV, "250 Ok\r\n250 Ok\r\n250 Ok\r\n");
+    d_text(&d, CL,
+           "RCPT TO:<postmaster>\r\nRCPT TO:<e@[192.0.2.7]>\r\nMAIL FROM:<z@later.example>\r\n");
+    d_text(&d, SV, "250 Ok\r\n250 Ok\r\n503 nested\r\n");
+    struct outcome o;
+    run(&d, 25, true, WHOLE, 0, &o);
+    assert_string_equal(o.rec.mail_from_domain, "example.org");
+    assert_int_equal(o.rec.nrcpt_domains, 3);
+    const char *p = o.rec.rcpt_domains;
+    assert_string_equal(p, "x.com");
+    p += strlen(p) + 1;
+    assert_string_equal(p, "y.net");
+    p += strlen(p) + 1;
+    assert_string_equal(p, "[192.0.2.7]");
+    assert_int_equal(o.rec.rcpt_domains_dropped, 0);
+    check_splits(&d, 25, true);
+    d_free(&d);
+
+    /* the null sender has no domain; many recipients' domains are capped */
+    d_init(&d);
+    d_text(&d, SV, "220 mx.example.com ESMTP\r\n");
+    d_text(&d, CL, "HELO c.example\r\n");
+    d_text(&d, SV, "250 mx.example.com\r\n");
+    d_text(&d, CL, "MAIL FROM:<>\r\n");
+    d_text(&d, SV, "250 Ok\r\n");
+    for (int i = 0; i < 40; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "RCPT TO:<u@domain-number-%02d.example.net>\r\n", i);
+        d_text(&d, CL, line);
+        d_text(&d, SV, "250 Ok\r\n");
+    }
+    run(&d, 25, true, WHOLE, 0, &o);
+    assert_string_equal(o.rec.mail_from_domain, "");
+    assert_true(o.rec.nrcpt_domains > 10 && o.rec.nrcpt_domains < 40);
+    assert_int_equal(o.rec.nrcpt_domains + o.rec.rcpt_domains_dropped, 40);
+    d_free(&d);
+}
+
 static int8_t offered_for(const char *server_reply, const char *cmd)
 {
     struct dialogue d;
@@ -961,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_plaintext_after_220_then_retry),
         cmocka_unit_test(test_starttls_inside_tls),
         cmocka_unit_test(test_phase_table),
+        cmocka_unit_test(test_envelope_domains),
     };
     return cmocka_run_group_tests(tests, NULL, free_buffers);
 }
