@@ -351,7 +351,7 @@ int main(int argc, char **argv)
         .classify_all = any_port,
     };
     run.pl = pipeline_new(&pc, on_record, &run);
-    run.findings = findings_new();
+    run.findings = findings_new(&key);
     if (!run.pl || !run.findings || aggregate_init(&run.agg) < 0) {
         fputs("smtptls: out of memory\n", stderr);
         return EXIT_USAGE;

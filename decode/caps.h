@@ -78,6 +78,7 @@
 /* Report. */
 #define LIMIT_SERVERS 65536u       /* server rows; the rest share one "other" row */
 #define LIMIT_SERVER_CIPHERS 6u    /* ciphers listed per server */
+#define LIMIT_SERVER_CHUNK 1024u   /* server rows allocated together */
 #define LIMIT_FALLBACK_PAIRS 65536u /* client-server pairs remembered for the fallback finding */
 #define LIMIT_REPORT_VERSIONS 64u  /* distinct negotiated versions counted */
 #define LIMIT_REPORT_SSLV2 32u     /* distinct SSLv2 cipher kinds counted */

@@ -236,7 +236,7 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
     struct pipeline *pl = pipeline_new(&cfg, on_record, sink);
     FUZZ_CHECK(pl != NULL);
     if (report) {
-        sink->findings = findings_new();
+        sink->findings = findings_new(key);
         FUZZ_CHECK(sink->findings != NULL && aggregate_init(&sink->agg) == 0);
     }
     struct pcap_pkthdr *h;

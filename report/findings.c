@@ -31,12 +31,12 @@ const char *finding_name(enum finding x)
     return (unsigned)x < FINDING_COUNT ? names[x] : "";
 }
 
-struct findings *findings_new(void)
+struct findings *findings_new(const struct hash_key *key)
 {
     struct findings *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
-    f->servers = servers_new();
+    f->servers = servers_new(key);
     f->pairs = calloc(LIMIT_FALLBACK_PAIRS, sizeof *f->pairs);
     if (!f->servers || !f->pairs) {
         findings_free(f);
@@ -77,53 +77,6 @@ static bool pair_is(const struct pair *p, const struct session_record *r)
 static void set(struct verdict *v, enum finding x)
 {
     v->findings |= 1u << x;
-}
-
-static void count_server(struct server_stats *s, const struct session_record *r,
-                         const struct verdict *v)
-{
-    s->sessions++;
-    switch (r->mode) {
-    case SESSION_STARTTLS:
-    case SESSION_IMPLICIT_TLS:
-        s->encrypted++;
-        break;
-    case SESSION_PLAINTEXT:
-        s->plaintext++;
-        break;
-    case SESSION_STARTTLS_FAILED:
-    case SESSION_IMPLICIT_TLS_FAILED:
-        s->failed++;
-        break;
-    default:
-        s->unknown++;
-        break;
-    }
-    if (r->starttls_offered == SESSION_TRUE) {
-        s->offered++;
-    } else if (r->starttls_offered == SESSION_FALSE) {
-        s->not_offered++;
-        if (!s->offered && !(v->findings & (1u << FINDING_STARTTLS_STRIPPED)))
-            s->not_offered_before_offer++;
-    }
-    if (v->findings)
-        s->findings++;
-    if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
-        return;
-    if (r->tls_version)
-        s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
-    uint32_t key = r->cipher_key;
-    if (key != SESSION_NO_CIPHER) {
-        bool have = false;
-        for (unsigned i = 0; i < s->nciphers; i++)
-            have |= s->ciphers[i] == key;
-        if (!have && s->nciphers < LIMIT_SERVER_CIPHERS)
-            s->ciphers[s->nciphers++] = key;
-        else if (!have)
-            s->more_ciphers = true;
-    }
-    if (v->grade != GRADE_UNKNOWN && (s->worst == GRADE_UNKNOWN || v->grade > s->worst))
-        s->worst = v->grade;
 }
 
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v)
@@ -193,17 +146,11 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_CERT_SELF_SIGNED);
     if (r->has_cert && r->cert_not_after && r->cert_not_after < (int64_t)(r->start_us / 1000000u))
         set(v, FINDING_CERT_EXPIRED);
-    count_server(srv, r, v);
+    servers_add(srv, r, v->grade, v->findings != 0,
+                (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
 }
 
 uint64_t findings_stripped_late(const struct findings *f)
 {
-    struct server_stats **v;
-    size_t n = servers_sorted(f->servers, &v);
-    uint64_t late = 0;
-    for (size_t i = 0; i < n; i++)
-        if (v[i]->offered && !v[i]->other)
-            late += v[i]->not_offered_before_offer;
-    free(v);
-    return late;
+    return servers_stripped_late(f->servers);
 }

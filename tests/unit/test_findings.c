@@ -12,6 +12,8 @@
 #include "findings.h"
 #include "grade.h"
 
+static const struct hash_key key_a = {1, 2};
+
 static struct session_record starttls(uint16_t version, uint32_t cipher)
 {
     struct session_record r;
@@ -37,7 +39,7 @@ static bool has(const struct verdict *v, enum finding f)
 
 static struct verdict judge(struct session_record r)
 {
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     findings_judge(f, &r, &v);
     findings_free(f);
@@ -124,7 +126,7 @@ static void test_certificate_dates(void **state)
 static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 {
     (void)state;
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     struct session_record r = starttls(0x0304, 0x1301);
     r.mode = SESSION_PLAINTEXT;
@@ -147,7 +149,7 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 static void test_fallback_is_the_next_session_only(void **state)
 {
     (void)state;
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     struct session_record failed = starttls(0x0301, -1);
     failed.mode = SESSION_STARTTLS_FAILED;
