@@ -13,6 +13,11 @@ static inline uint64_t rotl(uint64_t x, unsigned b)
     return x << b | x >> (64u - b);
 }
 
+static inline uint64_t le32(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
 static inline uint64_t le64(const uint8_t *p)
 {
     return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
@@ -43,9 +48,11 @@ static inline void sip_word(struct sip *s, uint64_t m, unsigned c)
     s->v0 ^= m;
 }
 
-/* Inlined with constant rounds into hash_bytes, where the loops unroll. */
-static inline uint64_t siphash(const struct hash_key *key, const uint8_t *p, size_t n, unsigned c,
-                               unsigned d)
+/* Forced inline: with the rounds constant, hash_bytes unrolls them (a shared
+ * out-of-line copy with the rounds as arguments costs the flow table twice
+ * the instructions). */
+__attribute__((always_inline)) static inline uint64_t
+siphash(const struct hash_key *key, const uint8_t *p, size_t n, unsigned c, unsigned d)
 {
     /* "somepseudorandomlygeneratedbytes" */
     struct sip s = {key->k0 ^ 0x736f6d6570736575ull, key->k1 ^ 0x646f72616e646f6dull,
@@ -55,7 +62,12 @@ static inline uint64_t siphash(const struct hash_key *key, const uint8_t *p, siz
         sip_word(&s, le64(p + i), c);
     /* The last word: the bytes left over, and the length (mod 256) on top. */
     uint64_t last = (uint64_t)(n & 0xFFu) << 56;
-    for (size_t i = whole; i < n; i++)
+    size_t i = whole;
+    if (n - i >= 4) { /* flow keys end with 4 bytes of ports */
+        last |= le32(p + i);
+        i += 4;
+    }
+    for (; i < n; i++)
         last |= (uint64_t)p[i] << (8u * (i - whole));
     sip_word(&s, last, c);
     s.v2 ^= 0xFFu;
