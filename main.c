@@ -7,12 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "aggregate.h"
 #include "capture.h"
 #include "findings.h"
+#include "hash.h"
 #include "json.h"
 #include "caps.h"
 #include "link.h"
@@ -319,6 +318,14 @@ int main(int argc, char **argv)
         free(files);
         return EXIT_USAGE;
     }
+    struct hash_key key; /* of every table: one per process, never shown */
+    if (hash_key_random(&key) < 0) {
+        fprintf(stderr, "smtptls: no randomness for the hash key: %s\n", strerror(errno));
+        capture_close(cap);
+        free(filter);
+        free(files);
+        return EXIT_USAGE;
+    }
 
     struct run run = {0};
     int status = EXIT_OK;
@@ -335,7 +342,7 @@ int main(int argc, char **argv)
     struct pipeline_config pc = {
         .max_flows = (uint32_t)max_flows,
         .idle_timeout_us = idle_s * 1000000u,
-        .hash_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32),
+        .hash_key = key,
         .smtp_ports = smtp_ports,
         .nsmtp_ports = sizeof smtp_ports / sizeof smtp_ports[0],
         .implicit_ports = implicit_ports,
@@ -344,7 +351,7 @@ int main(int argc, char **argv)
         .classify_all = any_port,
     };
     run.pl = pipeline_new(&pc, on_record, &run);
-    run.findings = findings_new();
+    run.findings = findings_new(&key);
     if (!run.pl || !run.findings || aggregate_init(&run.agg) < 0) {
         fputs("smtptls: out of memory\n", stderr);
         return EXIT_USAGE;

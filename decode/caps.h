@@ -22,8 +22,9 @@
 #define LIMIT_FLOW_CHUNK 1024u                              /* flow entries allocated together */
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
 #define LIMIT_IDLE_TIMEOUT_S_MAX (365u * 86400u)            /* --idle-timeout: one year */
-#define LIMIT_CLOSE_LINGER_US (5ull * 1000000ull) /* after FIN+FIN or RST: late packets still fit  \
-                                                   */
+#define LIMIT_CLOSE_LINGER_US                                                                      \
+    (5ull * 1000000ull)              /* after FIN+FIN or RST: late packets still fit               \
+                                      */
 #define LIMIT_EXPIRY_TICK_US 100000u /* timeouts are seconds: look ten times a second */
 
 /* TCP reassembly. */
@@ -81,6 +82,7 @@
 /* Report. */
 #define LIMIT_SERVERS 65536u        /* server rows; the rest share one "other" row */
 #define LIMIT_SERVER_CIPHERS 6u     /* ciphers listed per server */
+#define LIMIT_SERVER_CHUNK 1024u    /* server rows allocated together */
 #define LIMIT_FALLBACK_PAIRS 65536u /* client-server pairs remembered for the fallback finding */
 #define LIMIT_REPORT_VERSIONS 64u   /* distinct negotiated versions counted */
 #define LIMIT_REPORT_SSLV2 32u      /* distinct SSLv2 cipher kinds counted */

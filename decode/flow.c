@@ -1,6 +1,7 @@
 #include "flow.h"
 
 #include "caps.h"
+#include "table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +29,14 @@ struct flow_list {
 };
 
 struct flow_table {
-    uint32_t *index; /* entry id + 1; 0 is empty */
-    uint32_t index_mask;
+    struct table index; /* key hash -> entry id */
+    struct hash_key key;
     uint8_t **chunks;
     uint32_t nchunks, allocated;
     uint32_t free_head;
     uint32_t active, max;
     size_t entry_size, user_off;
-    uint64_t idle_us, linger_us, seed;
+    uint64_t idle_us, linger_us;
     struct flow_list lists[3];
     flow_close_fn close;
     void *close_ctx;
@@ -69,35 +70,28 @@ static struct flow_entry *entry_of_user(const struct flow_table *ft, const void 
     return (struct flow_entry *)(void *)((uint8_t *)(uintptr_t)user - ft->user_off);
 }
 
-/* A keyed 64-bit mix over the canonical key; cheap and good enough for open
- * addressing, seeded so that crafted collisions need the seed. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static uint32_t key_hash(uint64_t seed, const uint8_t a[2][16], const uint16_t port[2],
+/* Packed before hashing, since every packet is hashed: addresses and ports,
+ * 12 bytes for IPv4 and 36 for IPv6 (the length, which SipHash mixes in,
+ * tells the families apart). */
+static uint32_t key_hash(const struct hash_key *key, const uint8_t a[2][16], const uint16_t port[2],
                          uint8_t family)
 {
-    uint64_t h = seed ^ family;
-    h = mix64(h ^ load64(a[0]));
-    h = mix64(h ^ load64(a[0] + 8));
-    h = mix64(h ^ load64(a[1]));
-    h = mix64(h ^ load64(a[1] + 8));
-    h = mix64(h ^ ((uint64_t)port[0] << 16 | port[1]));
-    return (uint32_t)h;
+    uint8_t k[2 * 16 + 2 * 2];
+    size_t n;
+    if (family == 4) {
+        memcpy(k, a[0], 4);
+        memcpy(k + 4, a[1], 4);
+        n = 8;
+    } else {
+        memcpy(k, a[0], 16);
+        memcpy(k + 16, a[1], 16);
+        n = 32;
+    }
+    k[n] = (uint8_t)(port[0] >> 8);
+    k[n + 1] = (uint8_t)port[0];
+    k[n + 2] = (uint8_t)(port[1] >> 8);
+    k[n + 3] = (uint8_t)port[1];
+    return (uint32_t)hash_bytes(key, k, n + 4);
 }
 
 /* Canonical order: endpoint with the smaller (address, port) first. */
@@ -153,8 +147,8 @@ static bool relist_if_stale(struct flow_table *ft, struct flow_entry *e, uint32_
 }
 
 struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint64_t idle_timeout_us,
-                                     uint64_t linger_us, uint64_t seed, flow_close_fn close,
-                                     void *close_ctx)
+                                     uint64_t linger_us, const struct hash_key *key,
+                                     flow_close_fn close, void *close_ctx)
 {
     struct flow_table *ft = calloc(1, sizeof *ft);
     if (!ft)
@@ -168,18 +162,16 @@ struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint6
     ft->user_off = align16(sizeof(struct flow_entry));
     ft->idle_us = idle_timeout_us;
     ft->linger_us = linger_us;
-    ft->seed = mix64(seed ^ 0x9e3779b97f4a7c15ull);
+    ft->key = *key;
     ft->close = close;
     ft->close_ctx = close_ctx;
     ft->free_head = NIL;
     for (int i = 0; i < 3; i++)
         ft->lists[i].head = ft->lists[i].tail = NIL;
-    ft->index_mask = 1024u - 1u;
-    ft->index = calloc(1024u, sizeof *ft->index);
     ft->nchunks = (max_flows + LIMIT_FLOW_CHUNK - 1u) / LIMIT_FLOW_CHUNK;
     ft->chunks = calloc(ft->nchunks, sizeof *ft->chunks);
-    if (!ft->index || !ft->chunks) {
-        free(ft->index);
+    if (table_init(&ft->index, max_flows) < 0 || !ft->chunks) {
+        table_free(&ft->index);
         free(ft->chunks);
         free(ft);
         return NULL;
@@ -187,59 +179,12 @@ struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint6
     return ft;
 }
 
-static bool index_grow(struct flow_table *ft)
-{
-    uint32_t ncap = (ft->index_mask + 1u) * 2u;
-    uint32_t *nidx = calloc(ncap, sizeof *nidx);
-    if (!nidx)
-        return false;
-    for (uint32_t i = 0; i <= ft->index_mask; i++) {
-        uint32_t v = ft->index[i];
-        if (!v)
-            continue;
-        uint32_t pos = entry_at(ft, v - 1u)->hash & (ncap - 1u);
-        while (nidx[pos])
-            pos = (pos + 1u) & (ncap - 1u);
-        nidx[pos] = v;
-    }
-    free(ft->index);
-    ft->index = nidx;
-    ft->index_mask = ncap - 1u;
-    return true;
-}
-
-/* Linear probing with backward-shift deletion: no tombstones. */
-static void index_remove(struct flow_table *ft, uint32_t id, uint32_t hash)
-{
-    uint32_t mask = ft->index_mask;
-    uint32_t pos = hash & mask;
-    while (ft->index[pos] != id + 1u)
-        pos = (pos + 1u) & mask;
-    for (;;) {
-        ft->index[pos] = 0;
-        uint32_t next = pos;
-        for (;;) {
-            next = (next + 1u) & mask;
-            uint32_t v = ft->index[next];
-            if (!v)
-                return;
-            uint32_t home = entry_at(ft, v - 1u)->hash & mask;
-            /* Move v back if its home is not in (pos, next]. */
-            if (((next - home) & mask) >= ((next - pos) & mask)) {
-                ft->index[pos] = v;
-                pos = next;
-                break;
-            }
-        }
-    }
-}
-
 static void entry_release(struct flow_table *ft, struct flow_entry *e, uint32_t id,
                           enum flow_close_reason why)
 {
     if (e->list != LIST_NONE)
         list_unlink(ft, e, id);
-    index_remove(ft, id, e->hash);
+    table_remove(&ft->index, e->hash, id);
     ft->active--;
     ft->stats.closed++;
     if (why == FLOW_CLOSE_EVICTED)
@@ -279,23 +224,24 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
     uint8_t a[2][16];
     uint16_t port[2];
     int swap = canon(t, a, port);
-    uint32_t hash = key_hash(ft->seed, (const uint8_t(*)[16])a, port, t->family);
-    uint32_t pos = hash & ft->index_mask;
+    uint32_t hash = key_hash(&ft->key, (const uint8_t(*)[16])a, port, t->family);
     *created = false;
 
-    for (uint32_t v; (v = ft->index[pos]) != 0; pos = (pos + 1u) & ft->index_mask) {
-        struct flow_entry *e = entry_at(ft, v - 1u);
-        if (e->hash != hash || e->family != t->family || e->port[0] != port[0] ||
-            e->port[1] != port[1] || memcmp(e->addr, a, sizeof a) != 0)
+    struct table_iter it;
+    for (uint32_t id = table_find(&ft->index, hash, &it); id != TABLE_NONE;
+         id = table_next(&ft->index, &it)) {
+        struct flow_entry *e = entry_at(ft, id);
+        if (e->family != t->family || e->port[0] != port[0] || e->port[1] != port[1] ||
+            memcmp(e->addr, a, sizeof a) != 0)
             continue;
         *dir = swap != e->creator;
         if (e->list == LIST_ACTIVE) {
             /* The idle list is kept in order to the second: a flow moves
              * to its tail at most once a second (expiry fixes the rest). */
             e->last_us = now_us > e->last_us ? now_us : e->last_us;
-            if (e->last_us - e->listed_us >= 1000000u && ft->lists[LIST_ACTIVE].tail != v - 1u) {
-                list_unlink(ft, e, v - 1u);
-                list_append(ft, e, v - 1u, LIST_ACTIVE);
+            if (e->last_us - e->listed_us >= 1000000u && ft->lists[LIST_ACTIVE].tail != id) {
+                list_unlink(ft, e, id);
+                list_append(ft, e, id, LIST_ACTIVE);
                 e->listed_us = e->last_us;
             }
         }
@@ -316,12 +262,15 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
             return NULL;
         entry_release(ft, entry_at(ft, victim), victim, FLOW_CLOSE_EVICTED);
     }
-    if ((ft->active + 1u) * 2u > ft->index_mask + 1u && !index_grow(ft))
-        return NULL;
     uint32_t id = entry_alloc(ft);
     if (id == NIL)
         return NULL;
     struct flow_entry *e = entry_at(ft, id);
+    if (!table_insert(&ft->index, hash, id)) {
+        e->next = ft->free_head;
+        ft->free_head = id;
+        return NULL;
+    }
     memset(e, 0, ft->entry_size);
     memcpy(e->addr, a, sizeof a);
     e->port[0] = port[0];
@@ -333,10 +282,6 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
     e->last_us = now_us;
     e->listed_us = now_us;
     list_append(ft, e, id, LIST_ACTIVE);
-    pos = hash & ft->index_mask;
-    while (ft->index[pos])
-        pos = (pos + 1u) & ft->index_mask;
-    ft->index[pos] = id + 1u;
     ft->active++;
     ft->stats.created++;
     if (ft->active > ft->stats.max_active)
@@ -409,7 +354,7 @@ void flow_table_destroy(struct flow_table *ft)
     for (uint32_t c = 0; c < ft->nchunks; c++)
         free(ft->chunks[c]);
     free(ft->chunks);
-    free(ft->index);
+    table_free(&ft->index);
     free(ft);
 }
 

@@ -1,8 +1,9 @@
-/* Flow table: one entry per TCP connection (both directions), open addressing
- * over an index of entry ids, entries in fixed-size chunks with a free list,
- * idle expiry and longest-idle eviction in O(1) through two ordered lists.
- * The table owns the entries; callers own what they store in the user area
- * and release it in the close callback, which runs exactly once per flow. */
+/* Flow table: one entry per TCP connection (both directions), found through
+ * the keyed hash (hash.h) and the shared index (table.h), entries in
+ * fixed-size chunks with a free list, idle expiry and longest-idle eviction
+ * in O(1) through two ordered lists. The table owns the entries; callers own
+ * what they store in the user area and release it in the close callback,
+ * which runs exactly once per flow. */
 #ifndef SMTPTLS_FLOW_H
 #define SMTPTLS_FLOW_H
 
@@ -10,10 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
+
 /* A packet's addressing, as seen on the wire. */
 struct flow_tuple {
-    uint8_t family; /* 4 or 6 */
-    uint8_t src[16], dst[16];
+    uint8_t family;           /* 4 or 6 */
+    uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, rest zero */
     uint16_t sport, dport;
 };
 
@@ -34,8 +37,8 @@ struct flow_stats {
 };
 
 struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint64_t idle_timeout_us,
-                                     uint64_t linger_us, uint64_t seed, flow_close_fn close,
-                                     void *close_ctx);
+                                     uint64_t linger_us, const struct hash_key *key,
+                                     flow_close_fn close, void *close_ctx);
 /* Closes every remaining flow (FLOW_CLOSE_END) and frees the table. */
 void flow_table_destroy(struct flow_table *ft);
 

@@ -199,9 +199,9 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
     pl->sink_ctx = ctx;
     pl->tls_budget.limit = LIMIT_TLS_HS_TOTAL;
     pl->flows = flow_table_create(sizeof(struct conn), cfg->max_flows, cfg->idle_timeout_us,
-                                  LIMIT_CLOSE_LINGER_US, cfg->hash_seed, on_close, pl);
+                                  LIMIT_CLOSE_LINGER_US, &pl->cfg.hash_key, on_close, pl);
     pl->frags = ipfrag_new(LIMIT_FRAG_TIMEOUT_US);
-    pl->certs = x509_cache_new(); /* NULL only costs speed */
+    pl->certs = x509_cache_new(&pl->cfg.hash_key); /* NULL only costs speed */
     pl->fp = fingerprint_new();
 
     if (!pl->flows || !pl->frags) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "hash.h"
 #include "session.h"
 
 /* One captured packet; bytes are borrowed for the call. */
@@ -22,7 +23,7 @@ struct packet {
 struct pipeline_config {
     uint32_t max_flows;
     uint64_t idle_timeout_us;
-    uint64_t hash_seed;
+    struct hash_key hash_key; /* of the flow table and the certificate cache */
     /* TCP ports whose flows are SMTP sessions whatever they carry; flows on
      * other ports count only once SMTP or TLS shows up. */
     const uint16_t *smtp_ports;

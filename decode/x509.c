@@ -85,12 +85,16 @@ struct x509_slot {
 };
 
 struct x509_cache {
+    struct hash_key key;
     struct x509_slot slots[LIMIT_X509_CACHE_SLOTS];
 };
 
-struct x509_cache *x509_cache_new(void)
+struct x509_cache *x509_cache_new(const struct hash_key *key)
 {
-    return calloc(1, sizeof(struct x509_cache));
+    struct x509_cache *c = calloc(1, sizeof *c);
+    if (c)
+        c->key = *key;
+    return c;
 }
 
 void x509_cache_free(struct x509_cache *c)
@@ -102,20 +106,14 @@ void x509_cache_free(struct x509_cache *c)
     free(c);
 }
 
-static uint32_t der_hash(const uint8_t *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
-}
-
 int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
                           struct x509_summary *out)
 {
     if (!c || !der || len == 0 || len > LIMIT_X509_CACHE_DER)
         return x509_summarize(der, len, out);
-    struct x509_slot *s = &c->slots[der_hash(der, len) % LIMIT_X509_CACHE_SLOTS];
+    /* Keyed, so that nobody can pick certificates that keep evicting each
+     * other; a collision costs a parse, never a wrong summary. */
+    struct x509_slot *s = &c->slots[hash_bytes(&c->key, der, len) % LIMIT_X509_CACHE_SLOTS];
     if (s->der && s->len == len && memcmp(s->der, der, len) == 0) {
         *out = s->sum;
         return s->rc;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "hash.h"
 
 struct x509_summary {
     char subject[LIMIT_X509_NAME], issuer[LIMIT_X509_NAME]; /* RFC 2253, cut to fit */
@@ -22,9 +23,10 @@ int x509_summarize(const uint8_t *der, size_t len, struct x509_summary *out);
 
 /* Servers show the same certificate session after session, and parsing one
  * costs more than all the rest of a session: a small direct-mapped cache of
- * summaries, keyed by the exact DER bytes. */
+ * summaries, keyed by the exact DER bytes, the slot chosen by the keyed
+ * hash. */
 struct x509_cache;
-struct x509_cache *x509_cache_new(void);
+struct x509_cache *x509_cache_new(const struct hash_key *key);
 void x509_cache_free(struct x509_cache *c);
 /* x509_summarize through the cache (c may be NULL). */
 int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,

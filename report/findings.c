@@ -1,6 +1,7 @@
 #include "findings.h"
 
 #include "aggregate.h"
+#include "fallback.h"
 #include "tls_names.h"
 
 #include <stdlib.h>
@@ -8,16 +9,9 @@
 
 #define FALLBACK_WINDOW_US (300ull * 1000000ull) /* a retry in clear comes at once */
 
-struct pair {
-    uint8_t client[16], server[16];
-    uint16_t port;
-    uint8_t family;
-    uint64_t failed_us; /* start of the last session whose TLS handshake failed */
-};
-
 struct findings {
     struct servers *servers;
-    struct pair *pairs;
+    struct fallback *fallback;
 };
 
 static const char *const names[FINDING_COUNT] = {
@@ -31,14 +25,14 @@ const char *finding_name(enum finding x)
     return (unsigned)x < FINDING_COUNT ? names[x] : "";
 }
 
-struct findings *findings_new(void)
+struct findings *findings_new(const struct hash_key *key)
 {
     struct findings *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
-    f->servers = servers_new();
-    f->pairs = calloc(LIMIT_FALLBACK_PAIRS, sizeof *f->pairs);
-    if (!f->servers || !f->pairs) {
+    f->servers = servers_new(key);
+    f->fallback = fallback_new(key);
+    if (!f->servers || !f->fallback) {
         findings_free(f);
         return NULL;
     }
@@ -50,7 +44,7 @@ void findings_free(struct findings *f)
     if (!f)
         return;
     servers_free(f->servers);
-    free(f->pairs);
+    fallback_free(f->fallback);
     free(f);
 }
 
@@ -59,71 +53,9 @@ const struct servers *findings_servers(const struct findings *f)
     return f->servers;
 }
 
-static struct pair *pair_of(struct findings *f, const struct session_record *r)
-{
-    uint32_t h = 2166136261u ^ r->family;
-    for (int i = 0; i < 16; i++)
-        h = ((h ^ r->client[i]) * 16777619u ^ r->server[i]) * 16777619u;
-    h = (h ^ r->server_port) * 16777619u;
-    return &f->pairs[h % LIMIT_FALLBACK_PAIRS];
-}
-
-static bool pair_is(const struct pair *p, const struct session_record *r)
-{
-    return p->failed_us && p->family == r->family && p->port == r->server_port &&
-           memcmp(p->client, r->client, 16) == 0 && memcmp(p->server, r->server, 16) == 0;
-}
-
 static void set(struct verdict *v, enum finding x)
 {
     v->findings |= 1u << x;
-}
-
-static void count_server(struct server_stats *s, const struct session_record *r,
-                         const struct verdict *v)
-{
-    s->sessions++;
-    switch (r->mode) {
-    case SESSION_STARTTLS:
-    case SESSION_IMPLICIT_TLS:
-        s->encrypted++;
-        break;
-    case SESSION_PLAINTEXT:
-        s->plaintext++;
-        break;
-    case SESSION_STARTTLS_FAILED:
-    case SESSION_IMPLICIT_TLS_FAILED:
-        s->failed++;
-        break;
-    default:
-        s->unknown++;
-        break;
-    }
-    if (r->starttls_offered == SESSION_TRUE) {
-        s->offered++;
-    } else if (r->starttls_offered == SESSION_FALSE) {
-        s->not_offered++;
-        if (!s->offered && !(v->findings & (1u << FINDING_STARTTLS_STRIPPED)))
-            s->not_offered_before_offer++;
-    }
-    if (v->findings)
-        s->findings++;
-    if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
-        return;
-    if (r->tls_version)
-        s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
-    uint32_t key = r->cipher_key;
-    if (key != SESSION_NO_CIPHER) {
-        bool have = false;
-        for (unsigned i = 0; i < s->nciphers; i++)
-            have |= s->ciphers[i] == key;
-        if (!have && s->nciphers < LIMIT_SERVER_CIPHERS)
-            s->ciphers[s->nciphers++] = key;
-        else if (!have)
-            s->more_ciphers = true;
-    }
-    if (v->grade != GRADE_UNKNOWN && (s->worst == GRADE_UNKNOWN || v->grade > s->worst))
-        s->worst = v->grade;
 }
 
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v)
@@ -157,20 +89,12 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
     else if (r->mode == SESSION_STARTTLS_FAILED || r->mode == SESSION_IMPLICIT_TLS_FAILED)
         set(v, FINDING_TLS_HANDSHAKE_FAILED);
 
-    struct pair *p = pair_of(f, r);
-    if (r->mode == SESSION_PLAINTEXT && envelope && pair_is(p, r) && p->failed_us <= r->start_us &&
-        r->start_us - p->failed_us <= FALLBACK_WINDOW_US) {
+    bool failed = r->mode == SESSION_STARTTLS_FAILED && r->failure != SESSION_FAIL_REFUSED;
+    uint64_t failed_us;
+    if (fallback_next(f->fallback, r, failed, &failed_us) && r->mode == SESSION_PLAINTEXT &&
+        envelope && failed_us <= r->start_us && r->start_us - failed_us <= FALLBACK_WINDOW_US) {
         set(v, FINDING_TLS_FALLBACK_CLEARTEXT);
-        v->fallback_after_us = p->failed_us;
-    }
-    if (pair_is(p, r))
-        p->failed_us = 0; /* only the next session of the pair can be the retry */
-    if (r->mode == SESSION_STARTTLS_FAILED && r->failure != SESSION_FAIL_REFUSED) {
-        p->family = r->family;
-        memcpy(p->client, r->client, 16);
-        memcpy(p->server, r->server, 16);
-        p->port = r->server_port;
-        p->failed_us = r->start_us ? r->start_us : 1;
+        v->fallback_after_us = failed_us;
     }
 
     /* What the handshake showed counts even when it failed afterwards. */
@@ -193,17 +117,11 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_CERT_SELF_SIGNED);
     if (r->has_cert && r->cert_not_after && r->cert_not_after < (int64_t)(r->start_us / 1000000u))
         set(v, FINDING_CERT_EXPIRED);
-    count_server(srv, r, v);
+    servers_add(srv, r, v->grade, v->findings != 0,
+                (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
 }
 
 uint64_t findings_stripped_late(const struct findings *f)
 {
-    struct server_stats **v;
-    size_t n = servers_sorted(f->servers, &v);
-    uint64_t late = 0;
-    for (size_t i = 0; i < n; i++)
-        if (v[i]->offered && !v[i]->other)
-            late += v[i]->not_offered_before_offer;
-    free(v);
-    return late;
+    return servers_stripped_late(f->servers);
 }

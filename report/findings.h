@@ -1,7 +1,8 @@
 /* Security findings per session, from the facts of its record and, for a
  * few, from what the capture showed before it: a server that advertised
  * STARTTLS earlier (stripping), a failed handshake between the same client
- * and server (fallback to cleartext). Also the per-server statistics. */
+ * and server (fallback to cleartext). Each judged session is also counted in
+ * its server's row (servers.h). */
 #ifndef SMTPTLS_FINDINGS_H
 #define SMTPTLS_FINDINGS_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "grade.h"
+#include "hash.h"
 #include "servers.h"
 #include "session.h"
 
@@ -47,7 +49,7 @@ struct verdict {
 
 struct findings;
 
-struct findings *findings_new(void);
+struct findings *findings_new(const struct hash_key *key);
 void findings_free(struct findings *f);
 /* The verdict on one finished session; it is also learnt from for the
  * sessions after it and counted in its server's row. */

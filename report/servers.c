@@ -3,25 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session.h"
+#include "table.h"
 #include "tls_names.h"
 
+_Static_assert(LIMIT_SERVERS % LIMIT_SERVER_CHUNK == 0, "whole chunks of rows");
+
 struct servers {
-    struct server_stats **slots; /* open addressing, LIMIT_SERVERS * 2 */
-    uint32_t mask, count;
+    struct hash_key key;
+    struct table index; /* hash of (family, address, port) -> row number */
+    struct server_stats *chunks[LIMIT_SERVERS / LIMIT_SERVER_CHUNK];
+    uint32_t count;
     struct server_stats other;
 };
 
-struct servers *servers_new(void)
+struct servers *servers_new(const struct hash_key *key)
 {
     struct servers *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->mask = 1024u - 1u;
-    s->slots = calloc(s->mask + 1u, sizeof *s->slots);
-    if (!s->slots) {
+    if (table_init(&s->index, LIMIT_SERVERS) < 0) {
         free(s);
         return NULL;
     }
+    s->key = *key;
     s->other.other = true;
     s->other.worst = GRADE_UNKNOWN;
     return s;
@@ -31,66 +36,107 @@ void servers_free(struct servers *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i <= s->mask; i++)
-        free(s->slots[i]);
-    free(s->slots);
+    for (size_t c = 0; c < sizeof s->chunks / sizeof s->chunks[0]; c++)
+        free(s->chunks[c]);
+    table_free(&s->index);
     free(s);
 }
 
-static uint32_t hash(uint8_t family, const uint8_t addr[16], uint16_t port)
+static struct server_stats *row(const struct servers *s, uint32_t id)
 {
-    uint32_t h = 2166136261u ^ family;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    h = (h ^ (port >> 8)) * 16777619u;
-    return (h ^ (port & 0xFFu)) * 16777619u;
+    return &s->chunks[id / LIMIT_SERVER_CHUNK][id % LIMIT_SERVER_CHUNK];
 }
 
-static bool grow(struct servers *s)
+static uint32_t hash(const struct servers *s, uint8_t family, const uint8_t addr[16], uint16_t port)
 {
-    uint32_t ncap = (s->mask + 1u) * 2u;
-    struct server_stats **n = calloc(ncap, sizeof *n);
-    if (!n)
-        return false;
-    for (uint32_t i = 0; i <= s->mask; i++) {
-        struct server_stats *e = s->slots[i];
-        if (!e)
-            continue;
-        uint32_t pos = hash(e->family, e->addr, e->port) & (ncap - 1u);
-        while (n[pos])
-            pos = (pos + 1u) & (ncap - 1u);
-        n[pos] = e;
-    }
-    free(s->slots);
-    s->slots = n;
-    s->mask = ncap - 1u;
-    return true;
+    uint8_t k[16 + 2 + 1];
+    memcpy(k, addr, 16);
+    k[16] = (uint8_t)(port >> 8);
+    k[17] = (uint8_t)port;
+    k[18] = family;
+    return (uint32_t)hash_bytes(&s->key, k, sizeof k);
 }
 
 struct server_stats *servers_get(struct servers *s, uint8_t family, const uint8_t addr[16],
                                  uint16_t port)
 {
-    uint32_t pos = hash(family, addr, port) & s->mask;
-    for (struct server_stats *e; (e = s->slots[pos]) != NULL; pos = (pos + 1u) & s->mask)
+    uint32_t h = hash(s, family, addr, port);
+    struct table_iter it;
+    for (uint32_t id = table_find(&s->index, h, &it); id != TABLE_NONE;
+         id = table_next(&s->index, &it)) {
+        struct server_stats *e = row(s, id);
         if (e->family == family && e->port == port && memcmp(e->addr, addr, 16) == 0)
             return e;
+    }
     if (s->count >= LIMIT_SERVERS)
         return &s->other;
-    if ((s->count + 1u) * 2u > s->mask + 1u) {
-        if (!grow(s))
-            return &s->other;
-        return servers_get(s, family, addr, port);
-    }
-    struct server_stats *e = calloc(1, sizeof *e);
-    if (!e)
+    struct server_stats **chunk = &s->chunks[s->count / LIMIT_SERVER_CHUNK];
+    if (!*chunk && !(*chunk = calloc(LIMIT_SERVER_CHUNK, sizeof **chunk)))
         return &s->other;
+    if (!table_insert(&s->index, h, s->count))
+        return &s->other;
+    struct server_stats *e = row(s, s->count++);
     e->family = family;
     memcpy(e->addr, addr, 16);
     e->port = port;
     e->worst = GRADE_UNKNOWN;
-    s->slots[pos] = e;
-    s->count++;
     return e;
+}
+
+void servers_add(struct server_stats *s, const struct session_record *r, enum grade grade,
+                 bool with_findings, bool stripped)
+{
+    s->sessions++;
+    switch (r->mode) {
+    case SESSION_STARTTLS:
+    case SESSION_IMPLICIT_TLS:
+        s->encrypted++;
+        break;
+    case SESSION_PLAINTEXT:
+        s->plaintext++;
+        break;
+    case SESSION_STARTTLS_FAILED:
+    case SESSION_IMPLICIT_TLS_FAILED:
+        s->failed++;
+        break;
+    default:
+        s->unknown++;
+        break;
+    }
+    if (r->starttls_offered == SESSION_TRUE) {
+        s->offered++;
+    } else if (r->starttls_offered == SESSION_FALSE) {
+        s->not_offered++;
+        if (!s->offered && !stripped)
+            s->not_offered_before_offer++;
+    }
+    if (with_findings)
+        s->findings++;
+    if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
+        return;
+    if (r->tls_version)
+        s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
+    uint32_t key = r->cipher_key;
+    if (key != SESSION_NO_CIPHER) {
+        bool have = false;
+        for (unsigned i = 0; i < s->nciphers; i++)
+            have |= s->ciphers[i] == key;
+        if (!have && s->nciphers < LIMIT_SERVER_CIPHERS)
+            s->ciphers[s->nciphers++] = key;
+        else if (!have)
+            s->more_ciphers = true;
+    }
+    if (grade != GRADE_UNKNOWN && (s->worst == GRADE_UNKNOWN || grade > s->worst))
+        s->worst = grade;
+}
+
+uint64_t servers_stripped_late(const struct servers *s)
+{
+    uint64_t late = 0;
+    for (uint32_t id = 0; id < s->count; id++)
+        if (row(s, id)->offered)
+            late += row(s, id)->not_offered_before_offer;
+    return late;
 }
 
 static int by_sessions(const void *x, const void *y)
@@ -119,9 +165,8 @@ size_t servers_sorted(const struct servers *s, struct server_stats ***out)
     if (!v)
         return 0;
     size_t k = 0;
-    for (uint32_t i = 0; i <= s->mask; i++)
-        if (s->slots[i])
-            v[k++] = s->slots[i];
+    for (uint32_t id = 0; id < s->count; id++)
+        v[k++] = row(s, id);
     if (s->other.sessions)
         v[k++] = (struct server_stats *)&s->other;
     if (k > 1)

@@ -1,5 +1,7 @@
 /* Per-server statistics (a server is an address and port), for the
- * per-server table and for findings that need a server's history. Bounded:
+ * per-server table and for findings that need a server's history: rows
+ * found through the keyed hash (hash.h) and the shared index (table.h),
+ * counted from each finished session and what was judged of it. Bounded:
  * past LIMIT_SERVERS servers, the rest share one "other" row. */
 #ifndef SMTPTLS_SERVERS_H
 #define SMTPTLS_SERVERS_H
@@ -10,6 +12,9 @@
 
 #include "caps.h"
 #include "grade.h"
+#include "hash.h"
+
+struct session_record;
 
 enum server_version { /* bits of server_stats.versions */
                       SV_SSL2,
@@ -40,11 +45,19 @@ struct server_stats {
 
 struct servers;
 
-struct servers *servers_new(void);
+struct servers *servers_new(const struct hash_key *key);
 void servers_free(struct servers *s);
-/* The row of a server, created on first use (the overflow row when full). */
+/* The row of a server, created on first use (the overflow row when full).
+ * Rows stay where they are while the table lives. */
 struct server_stats *servers_get(struct servers *s, uint8_t family, const uint8_t addr[16],
                                  uint16_t port);
+/* Count a finished session in its server's row: grade is that of its
+ * cipher, with_findings whether anything was found, stripped whether it was
+ * judged a STARTTLS stripping (which is not "before the first offer"). */
+void servers_add(struct server_stats *s, const struct session_record *r, enum grade grade,
+                 bool with_findings, bool stripped);
+/* Sessions without STARTTLS to servers that offered it only later. */
+uint64_t servers_stripped_late(const struct servers *s);
 /* All rows, sorted by sessions (most first), then address; caller frees. */
 size_t servers_sorted(const struct servers *s, struct server_stats ***out);
 int server_version_bit(uint16_t version);

@@ -10,7 +10,11 @@
 #include <string.h>
 
 #include "findings.h"
+#include "caps.h"
 #include "grade.h"
+
+/* Two fixed keys: what is found must not depend on the key. */
+static const struct hash_key key_a = {1, 2}, key_b = {0x0123456789ABCDEFull, 42};
 
 static struct session_record starttls(uint16_t version, uint32_t cipher)
 {
@@ -37,7 +41,7 @@ static bool has(const struct verdict *v, enum finding f)
 
 static struct verdict judge(struct session_record r)
 {
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     findings_judge(f, &r, &v);
     findings_free(f);
@@ -124,7 +128,7 @@ static void test_certificate_dates(void **state)
 static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 {
     (void)state;
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     struct session_record r = starttls(0x0304, 0x1301);
     r.mode = SESSION_PLAINTEXT;
@@ -147,7 +151,7 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 static void test_fallback_is_the_next_session_only(void **state)
 {
     (void)state;
-    struct findings *f = findings_new();
+    struct findings *f = findings_new(&key_a);
     struct verdict v;
     struct session_record failed = starttls(0x0301, -1);
     failed.mode = SESSION_STARTTLS_FAILED;
@@ -171,6 +175,93 @@ static void test_fallback_is_the_next_session_only(void **state)
     findings_judge(f, &clear, &v);
     assert_false(has(&v, FINDING_TLS_FALLBACK_CLEARTEXT));
     findings_free(f);
+}
+
+/* The failed session, and its retry in clear, of client number i. */
+static struct session_record failed_of(uint32_t i, uint64_t at)
+{
+    struct session_record r = starttls(0x0301, -1);
+    r.mode = SESSION_STARTTLS_FAILED;
+    r.failure = SESSION_FAIL_ALERT;
+    r.client[1] = (uint8_t)(i >> 16);
+    r.client[2] = (uint8_t)(i >> 8);
+    r.client[3] = (uint8_t)i;
+    r.start_us += at;
+    return r;
+}
+
+static struct session_record retry_of(uint32_t i, uint64_t at)
+{
+    struct session_record r = failed_of(i, at);
+    r.mode = SESSION_PLAINTEXT;
+    r.failure = 0;
+    r.tls_version = 0;
+    r.leaked[0] = SESSION_LEAK_MAIL;
+    r.nleaked = 1;
+    return r;
+}
+
+static bool fell_back(struct findings *f, uint32_t i, uint64_t at)
+{
+    struct session_record r = retry_of(i, at);
+    struct verdict v;
+    findings_judge(f, &r, &v);
+    return has(&v, FINDING_TLS_FALLBACK_CLEARTEXT);
+}
+
+static void fail_pair(struct findings *f, uint32_t i, uint64_t at)
+{
+    struct session_record r = failed_of(i, at);
+    struct verdict v;
+    findings_judge(f, &r, &v);
+}
+
+/* Every pair is remembered up to the cap, whatever the hash key. */
+static void test_fallback_pairs_do_not_collide(void **state)
+{
+    (void)state;
+    const struct hash_key *keys[] = {&key_a, &key_b};
+    for (int k = 0; k < 2; k++) {
+        struct findings *f = findings_new(keys[k]);
+        assert_non_null(f);
+        const uint32_t n = 20000;
+        for (uint32_t i = 0; i < n; i++)
+            fail_pair(f, i, i);
+        for (uint32_t i = 0; i < n; i++)
+            if (!fell_back(f, i, n + i))
+                fail_msg("key %d: pair %u forgotten", k, i);
+        findings_free(f);
+    }
+}
+
+/* Past LIMIT_FALLBACK_PAIRS the oldest pair is forgotten first; a pair that
+ * fails again is the newest. */
+static void test_fallback_pairs_forget_the_oldest(void **state)
+{
+    (void)state;
+    const struct hash_key *keys[] = {&key_a, &key_b};
+    const uint32_t n = LIMIT_FALLBACK_PAIRS;
+    for (int k = 0; k < 2; k++) {
+        struct findings *f = findings_new(keys[k]);
+        assert_non_null(f);
+        for (uint32_t i = 0; i <= n; i++) /* one more than the cap */
+            fail_pair(f, i, i);
+        assert_false(fell_back(f, 0, 2 * n));
+        assert_true(fell_back(f, 1, 2 * n));
+        assert_true(fell_back(f, n, 2 * n));
+        findings_free(f);
+
+        f = findings_new(keys[k]);
+        for (uint32_t i = 0; i < n; i++) /* full */
+            fail_pair(f, i, i);
+        fail_pair(f, 0, n);     /* pair 0 again: now the newest */
+        fail_pair(f, n, n + 1); /* pushes out the oldest: pair 1 */
+        assert_true(fell_back(f, 0, 2 * n));
+        assert_false(fell_back(f, 1, 2 * n));
+        assert_true(fell_back(f, 2, 2 * n));
+        assert_true(fell_back(f, n, 2 * n));
+        findings_free(f);
+    }
 }
 
 static void test_refused_and_failed_and_465(void **state)
@@ -204,6 +295,8 @@ int main(void)
         cmocka_unit_test(test_certificate_dates),
         cmocka_unit_test(test_stripping_by_history_needs_an_earlier_offer),
         cmocka_unit_test(test_fallback_is_the_next_session_only),
+        cmocka_unit_test(test_fallback_pairs_do_not_collide),
+        cmocka_unit_test(test_fallback_pairs_forget_the_oldest),
         cmocka_unit_test(test_refused_and_failed_and_465),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,6 +90,9 @@ static struct flow_tuple rev(struct flow_tuple t)
     return r;
 }
 
+/* A fixed key per test: the tables must not care which. */
+#define KEY(n) (&(struct hash_key){(n), ~(uint64_t)(n)})
+
 #define CLIENT 0xC0000201u /* 192.0.2.1 */
 #define SERVER 0xC6336419u /* 198.51.100.25 */
 
@@ -126,7 +129,8 @@ static void test_both_directions_one_entry(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 4);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 10, 1, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 10, KEY(1), on_close, &c);
     assert_non_null(ft);
     /* The server (the higher address) sends first: it is endpoint 0 */
     struct flow_tuple s2c = t4(SERVER, 25, CLIENT, 40000);
@@ -165,7 +169,8 @@ static void test_same_address_both_ends_and_families(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 8);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 10, 7, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 10, KEY(7), on_close, &c);
     /* 127.0.0.1:1025 -> 127.0.0.1:25: the ports decide the order */
     struct flow_tuple lo = t4(0x7F000001, 1025, 0x7F000001, 25);
     int dir;
@@ -193,7 +198,8 @@ static void test_endpoint_zero_is_creator(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 4);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 10, 3, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 10, KEY(3), on_close, &c);
     uint8_t addr[16], family;
     uint16_t port;
     int dir;
@@ -226,7 +232,8 @@ static void test_idle_expiry_order(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 4);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 100, 10, 5, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 100, 10, KEY(5), on_close, &c);
     make(ft, 0, 0);
     make(ft, 1, 10);
     make(ft, 2, 20);
@@ -260,7 +267,7 @@ static void test_eviction_of_longest_idle(void **state)
     closes_init(&c, 64);
     /* 16 is the smallest table (LIMIT_FLOWS_MIN) */
     struct flow_table *ft =
-        flow_table_create(sizeof(struct user), 16, 1000000, 10, 9, on_close, &c);
+        flow_table_create(sizeof(struct user), 16, 1000000, 10, KEY(9), on_close, &c);
     for (uint32_t i = 0; i < 16; i++)
         make(ft, i, i);
     bool created;
@@ -303,7 +310,8 @@ static void test_closing_list_linger(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 4);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 50, 11, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 50, KEY(11), on_close, &c);
     struct user *u = make(ft, 0, 0);
     make(ft, 1, 0);
     flow_mark_closing(ft, u, 10);
@@ -330,7 +338,8 @@ static void test_close_now_and_destroy_reasons(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 8);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 50, 13, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 50, KEY(13), on_close, &c);
     struct user *u[5];
     for (uint32_t i = 0; i < 5; i++)
         u[i] = make(ft, i, i);
@@ -352,7 +361,8 @@ static void test_close_all_keeps_table_usable(void **state)
     (void)state;
     struct closes c;
     closes_init(&c, 64);
-    struct flow_table *ft = flow_table_create(sizeof(struct user), 100, 1000, 50, 17, on_close, &c);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 100, 1000, 50, KEY(17), on_close, &c);
     for (uint32_t i = 0; i < 40; i++) {
         struct user *u = make(ft, i, i);
         memset(u->junk, 0xAB, sizeof u->junk);
@@ -380,7 +390,7 @@ static void test_growth_many_flows(void **state)
     struct closes c;
     closes_init(&c, n);
     struct flow_table *ft =
-        flow_table_create(sizeof(struct user), 100000, 1000000000, 50, 19, on_close, &c);
+        flow_table_create(sizeof(struct user), 100000, 1000000000, 50, KEY(19), on_close, &c);
     int dir;
     bool created;
     for (uint32_t i = 0; i < n; i++) {
@@ -412,7 +422,7 @@ static void test_deletion_keeps_others_findable(void **state)
     struct closes c;
     closes_init(&c, 3 * n);
     struct flow_table *ft =
-        flow_table_create(sizeof(struct user), 4 * n, 1000000000, 50, 23, on_close, &c);
+        flow_table_create(sizeof(struct user), 4 * n, 1000000000, 50, KEY(23), on_close, &c);
     struct prng rng = prng_seed(0x5EED);
     struct user **users = calloc(3 * n, sizeof *users);
     bool *live = calloc(3 * n, sizeof *live);
