@@ -148,43 +148,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
-static void fill_capture(struct aggregate_capture *cap, const struct pipeline_stats *ps,
-                         const struct capture_stats *cs)
-{
-    memset(cap, 0, sizeof *cap);
-    cap->packets = ps->packets;
-    cap->bytes = ps->bytes;
-    cap->non_ip = ps->non_ip;
-    cap->non_tcp = ps->non_tcp;
-    cap->fragments = ps->fragments;
-    cap->frags_reassembled = ps->frags_reassembled;
-    cap->frags_dropped = ps->frags_dropped;
-    cap->truncated = ps->truncated;
-    cap->ip_length_lies = ps->ip_length_lies;
-    cap->tunneled = ps->tunneled;
-    for (unsigned i = 0; i < ANOMALY_COUNT; i++) {
-        if (!ps->decode_errors[i])
-            continue;
-        cap->decode_errors += ps->decode_errors[i];
-        if (cap->nerrors < sizeof cap->errors / sizeof cap->errors[0]) {
-            cap->errors[cap->nerrors].name = anomaly_name((enum anomaly)i);
-            cap->errors[cap->nerrors].count = ps->decode_errors[i];
-            cap->nerrors++;
-        }
-    }
-    cap->flows = ps->flows;
-    cap->flows_without_payload = ps->flows_without_payload;
-    cap->flows_not_smtp = ps->flows_not_smtp;
-    cap->flows_tail_only = ps->flows_tail_only;
-    cap->gaps = ps->gaps;
-    cap->gap_bytes = ps->gap_bytes;
-    cap->overlap_conflicts = ps->overlap_conflicts;
-    cap->evicted = ps->evicted;
-    cap->expired = ps->expired;
-    cap->live = cs->live;
-    cap->kernel_drops = cs->kernel_drops;
-}
-
 int main(int argc, char **argv)
 {
     enum {
@@ -362,11 +325,9 @@ int main(int argc, char **argv)
     running = NULL;
     pipeline_finish(run.pl);
 
-    struct capture_stats cs;
-    capture_get_stats(cap, &cs);
-    struct aggregate_capture totals;
-    fill_capture(&totals, pipeline_stats(run.pl), &cs);
-    totals.damaged = cst == CAPTURE_ERR_READ;
+    struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
+                                       .damaged = cst == CAPTURE_ERR_READ};
+    capture_get_stats(cap, &totals.capture);
 
     if (json)
         json_write_summary(stdout, &run.agg, &totals, run.findings);

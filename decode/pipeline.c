@@ -137,10 +137,6 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     struct delivery d = {pl, c};
     reasm_flush(&c->rc, &pl->reasm, &sink_fns, &d);
     reasm_release(&c->rc, &pl->reasm);
-    for (int i = 0; i < 2; i++) {
-        pl->stats.gaps += c->rc.dir[i].gaps;
-        pl->stats.gap_bytes += c->rc.dir[i].gap_bytes;
-    }
     struct classify_result verdict = {0};
     bool asked = c->cf || c->verdict;
     if (c->verdict)
@@ -422,10 +418,13 @@ const struct pipeline_stats *pipeline_stats(struct pipeline *pl)
     const struct flow_stats *fs = flow_table_stats(pl->flows);
     pl->stats.evicted = fs->evicted;
     pl->stats.expired = fs->expired;
+    pl->stats.gaps = pl->reasm.gaps;
+    pl->stats.gap_bytes = pl->reasm.gap_bytes;
     pl->stats.overlap_conflicts = pl->reasm.conflicts;
     pl->stats.held_peak = pl->reasm.held_peak;
     pl->stats.held_cap_hits = pl->reasm.held_cap_hits;
     pl->stats.out_of_window = pl->reasm.out_of_window;
+    pl->stats.tls_buffer_refusals = pl->tls_budget.refused;
     const struct ipfrag_stats *fr = ipfrag_get_stats(pl->frags);
     pl->stats.fragments = fr->fragments;
     pl->stats.frags_reassembled = fr->reassembled;

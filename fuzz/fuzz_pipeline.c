@@ -172,13 +172,7 @@ static void on_record(void *ctx, const struct session_record *r)
 /* The end of the run, as main.c: the summary JSON and the text report. */
 static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
 {
-    struct aggregate_capture cap;
-    memset(&cap, 0, sizeof cap);
-    cap.packets = ps->packets;
-    cap.bytes = ps->bytes;
-    cap.flows = ps->flows;
-    cap.gaps = ps->gaps;
-    cap.gap_bytes = ps->gap_bytes;
+    struct aggregate_capture cap = {.decode = *ps};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

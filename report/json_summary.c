@@ -82,6 +82,37 @@ static void servers_summary(FILE *f, const struct findings *fi)
     free(v);
 }
 
+static void counter_or_null(struct jw *w, const char *key, uint64_t v, bool known)
+{
+    if (known)
+        jw_u64(w, key, v);
+    else
+        jw_null(w, key);
+}
+
+/* Generated from decode/counters.h: every counter, in list order. */
+static void capture_summary(FILE *f, const struct aggregate_capture *cap)
+{
+    struct jw w = {f, true};
+    fputs(" \"capture\": {", f);
+#define COUNTER_JSON(field, key, label, show) jw_u64(&w, key, cap->decode.field);
+    COUNTER_PIPELINE_LIST(COUNTER_JSON)
+#undef COUNTER_JSON
+    jw_key(&w, "decode_errors");
+    struct jw errors = {f, true};
+    fputc('{', f);
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        if (cap->decode.decode_errors[i])
+            jw_u64(&errors, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
+    fputc('}', f);
+#define COUNTER_JSON(field, key, label, show)                                                      \
+    counter_or_null(&w, key, cap->capture.field, (show) != COUNTER_LIVE || cap->capture.live);
+    COUNTER_CAPTURE_LIST(COUNTER_JSON)
+#undef COUNTER_JSON
+    jw_bool(&w, "complete", !cap->damaged);
+    fputs("}}\n", f);
+}
+
 void json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
                         const struct findings *fi)
 {
@@ -127,41 +158,7 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
             a->leak_envelope, a->leak_auth);
     findings_summary(f, a, fi);
     servers_summary(f, fi);
-    fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->packets, cap->bytes);
-    fputs(" \"capture\": {", f);
-    const struct {
-        const char *key;
-        uint64_t value;
-    } counts[] = {
-        {"packets", cap->packets},
-        {"bytes", cap->bytes},
-        {"non_ip", cap->non_ip},
-        {"non_tcp", cap->non_tcp},
-        {"fragments", cap->fragments},
-        {"fragments_reassembled", cap->frags_reassembled},
-        {"fragments_dropped", cap->frags_dropped},
-        {"truncated", cap->truncated},
-        {"tunneled", cap->tunneled},
-        {"ip_length_beyond_frame", cap->ip_length_lies},
-        {"flows", cap->flows},
-        {"flows_without_payload", cap->flows_without_payload},
-        {"flows_not_smtp", cap->flows_not_smtp},
-        {"flows_after_close", cap->flows_tail_only},
-        {"gaps", cap->gaps},
-        {"gap_bytes", cap->gap_bytes},
-        {"overlap_conflicts", cap->overlap_conflicts},
-        {"flows_evicted", cap->evicted},
-        {"flows_expired", cap->expired},
-    };
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", counts[i].key, counts[i].value);
-    fputs(", \"decode_errors\": {", f);
-    for (size_t i = 0; i < cap->nerrors; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", cap->errors[i].name, cap->errors[i].count);
-    fputs("}", f);
-    if (cap->live)
-        fprintf(f, ", \"kernel_drops\": %" PRIu64, cap->kernel_drops);
-    else
-        fputs(", \"kernel_drops\": null", f);
-    fprintf(f, ", \"complete\": %s}}\n", cap->damaged ? "false" : "true");
+    fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->decode.packets,
+            cap->decode.bytes);
+    capture_summary(f, cap);
 }
