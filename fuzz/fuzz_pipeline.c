@@ -35,7 +35,8 @@ struct sink_state {
     uint64_t records;
     uint64_t digests[MAX_RECORDS]; /* of the first MAX_RECORDS records */
     uint64_t sum_packets;
-    bool report; /* judge, aggregate and write JSON as main.c does */
+    uint64_t anomalies[ANOMALY_COUNT]; /* summed over the records */
+    bool report;                       /* judge, aggregate and write JSON as main.c does */
     struct findings *findings;
     struct aggregate agg;
 };
@@ -118,6 +119,7 @@ static void check_record(const struct session_record *r)
     FUZZ_CHECK(r->cipher_key <= 0xFFFF || r->cipher_key == SESSION_NO_CIPHER ||
                (r->cipher_key & ~0xFFFFFFu) == SESSION_CIPHER_SSLV2);
     FUZZ_CHECK(r->alert_level != 0 || r->alert_desc == 0);
+    FUZZ_CHECK(r->anomalies[ANOMALY_REASM_OVERLAP_CONFLICT] <= r->overlap_conflicts);
     FUZZ_CHECK(r->nverbs <= LIMIT_SMTP_VERBS);
     for (size_t i = 0; i < r->nverbs; i++) {
         FUZZ_CHECK(r->verbs[i] >= SMTP_VERB_HELO && r->verbs[i] < SMTP_VERB_EOM);
@@ -167,6 +169,8 @@ static void on_record(void *ctx, const struct session_record *r)
         s->digests[s->records] = h;
     s->records++;
     s->sum_packets += r->packets[0] + r->packets[1];
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        s->anomalies[i] += r->anomalies[i];
 }
 
 /* The end of the run, as main.c: the summary JSON and the text report. */
@@ -265,6 +269,11 @@ static bool run(const uint8_t *data, size_t size, uint64_t seed, bool report,
                st->flows_without_payload + st->flows_not_smtp + st->flows_tail_only + st->sessions);
     FUZZ_CHECK(st->evicted + st->expired <= st->flows);
     FUZZ_CHECK(sink->sum_packets <= st->packets);
+    /* What the records count below the session, the capture counts too. */
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_OVERLAP_CONFLICT] <= st->overlap_conflicts);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_HELD_CAP] <= st->held_cap_hits);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_OUT_OF_WINDOW] <= st->out_of_window);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_SNAPLEN_CUT] <= st->truncated);
     FUZZ_CHECK(st->frags_reassembled + st->frags_dropped <= st->fragments);
     if (report) {
         write_report(sink, st);
