@@ -10,9 +10,10 @@ int main(int argc, char **argv)
     struct options opts;
     char err[256];
     int status = APP_OK;
-    if (options_parse(argc, argv, &opts, err, sizeof err) < 0) {
+    int rc = options_parse(argc, argv, &opts, err, sizeof err);
+    if (rc < 0) {
         fprintf(stderr, "smtptls: %s\n", err);
-        status = APP_USAGE;
+        status = rc == OPTIONS_ERR_NOMEM ? APP_NOMEM : APP_USAGE;
     } else if (opts.action == OPTIONS_HELP) {
         options_usage(stdout);
     } else if (opts.action == OPTIONS_VERSION) {

@@ -351,6 +351,6 @@ void options_usage(FILE *f)
           "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
           "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
           "filter; 4 the capture is damaged (everything before the damage is reported);\n"
-          "5 an output cannot be written.\n",
+          "5 an output cannot be written; 7 out of memory.\n",
           f);
 }

@@ -110,7 +110,7 @@ static int start(struct run *run, const struct options *o)
     run->findings = findings_new();
     if (!run->pl || !run->findings || aggregate_init(&run->agg) < 0) {
         fputs("smtptls: out of memory\n", stderr);
-        return APP_USAGE;
+        return APP_NOMEM;
     }
     return APP_OK;
 }
@@ -158,11 +158,12 @@ int run_main(const struct options *o)
     struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
                                        .damaged = cst == CAPTURE_ERR_READ};
     capture_get_stats(cap, &totals.capture);
-    if (o->json)
-        json_write_summary(stdout, &run.agg, &totals, run.findings);
-    else
-        text_write_report(stdout, &run.agg, &totals, run.findings);
-    if (cst == CAPTURE_ERR_READ) {
+    int rc = o->json ? json_write_summary(stdout, &run.agg, &totals, run.findings)
+                     : text_write_report(stdout, &run.agg, &totals, run.findings);
+    if (rc < 0) {
+        fputs("smtptls: out of memory (the report is incomplete)\n", stderr);
+        status = APP_NOMEM;
+    } else if (cst == CAPTURE_ERR_READ) {
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
         status = APP_DAMAGED;
     }

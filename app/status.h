@@ -9,6 +9,8 @@ enum app_status {
     APP_FILTER = 3,  /* the filter does not compile */
     APP_DAMAGED = 4, /* the capture is damaged; what came before is reported */
     APP_OUTPUT = 5,  /* an output cannot be written */
+    /* 6 is kept for --fail-on (findings as a status) */
+    APP_NOMEM = 7, /* out of memory at start or while writing the report */
 };
 
 #endif

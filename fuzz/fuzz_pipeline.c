@@ -181,7 +181,7 @@ static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    json_write_summary(f, &s->agg, &cap, s->findings);
+    FUZZ_CHECK(json_write_summary(f, &s->agg, &cap, s->findings) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     (void)json_digest(buf, len);
     free(buf);
@@ -189,7 +189,7 @@ static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
     buf = NULL;
     f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    text_write_report(f, &s->agg, &cap, s->findings);
+    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     free(buf);
 }

@@ -53,8 +53,9 @@ struct aggregate_cipher {
     char id[10];      /* "0xC030", "0x010080" */
     uint64_t count;
 };
-/* Fills *out (malloc'd, caller frees) and returns the number of entries. */
-size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out);
+/* Fills *out (malloc'd, caller frees; NULL when none) and *n. 0, or -1 when
+ * out of memory (*out NULL, *n 0): not the same as no ciphers. */
+int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, size_t *n);
 
 struct aggregate_version {
     char name[24];

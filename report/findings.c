@@ -196,14 +196,16 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
     count_server(srv, r, v);
 }
 
-uint64_t findings_stripped_late(const struct findings *f)
+int findings_stripped_late(const struct findings *f, uint64_t *late)
 {
     struct server_stats **v;
-    size_t n = servers_sorted(f->servers, &v);
-    uint64_t late = 0;
+    size_t n;
+    *late = 0;
+    if (servers_sorted(f->servers, &v, &n) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++)
         if (v[i]->offered && !v[i]->other)
-            late += v[i]->not_offered_before_offer;
+            *late += v[i]->not_offered_before_offer;
     free(v);
-    return late;
+    return 0;
 }

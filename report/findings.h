@@ -54,7 +54,7 @@ void findings_free(struct findings *f);
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v);
 /* Sessions to servers that advertised STARTTLS only later in the capture: a
  * stripping the records (written before) could not name. */
-uint64_t findings_stripped_late(const struct findings *f);
+int findings_stripped_late(const struct findings *f, uint64_t *late); /* -1: out of memory */
 const struct servers *findings_servers(const struct findings *f);
 const char *finding_name(enum finding x);
 

@@ -5,9 +5,11 @@
 
 #include "json.h"
 
-static void findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
+static int findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
 {
-    uint64_t late = findings_stripped_late(fi);
+    uint64_t late;
+    if (findings_stripped_late(fi, &late) < 0)
+        return -1;
     fputs(" \"findings\": {", f);
     for (unsigned i = 0; i < FINDING_COUNT; i++) {
         uint64_t n = a->findings[i] + (i == FINDING_STARTTLS_STRIPPED ? late : 0);
@@ -22,6 +24,7 @@ static void findings_summary(FILE *f, const struct aggregate *a, const struct fi
         fprintf(f, "%s\"%s\": %" PRIu64, g > GRADE_RECOMMENDED ? ", " : "",
                 grade_name((enum grade)g), a->grades[g]);
     fprintf(f, ", \"unknown\": %" PRIu64 "},\n", a->grades[GRADE_UNKNOWN]);
+    return 0;
 }
 
 static void server_row(FILE *f, const struct server_stats *s)
@@ -69,10 +72,12 @@ static void server_row(FILE *f, const struct server_stats *s)
     fputc('}', f);
 }
 
-static void servers_summary(FILE *f, const struct findings *fi)
+static int servers_summary(FILE *f, const struct findings *fi)
 {
     struct server_stats **v;
-    size_t n = servers_sorted(findings_servers(fi), &v);
+    size_t n;
+    if (servers_sorted(findings_servers(fi), &v, &n) < 0)
+        return -1;
     fputs(" \"servers\": [", f);
     for (size_t i = 0; i < n && i < LIMIT_JSON_SERVERS; i++) {
         fputs(i ? ",\n  " : "\n  ", f);
@@ -80,6 +85,7 @@ static void servers_summary(FILE *f, const struct findings *fi)
     }
     fprintf(f, "], \"servers_total\": %zu,\n", n);
     free(v);
+    return 0;
 }
 
 static void counter_or_null(struct jw *w, const char *key, uint64_t v, bool known)
@@ -113,8 +119,8 @@ static void capture_summary(FILE *f, const struct aggregate_capture *cap)
     fputs("}}\n", f);
 }
 
-void json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                        const struct findings *fi)
+int json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi)
 {
     fprintf(f,
             "{\"sessions\": {\"total\": %" PRIu64 ", \"plaintext\": %" PRIu64
@@ -133,7 +139,9 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
         fputs(", \"encrypted_percent\": null,\n", f);
 
     struct aggregate_cipher *cs;
-    size_t n = aggregate_ciphers(a, &cs);
+    size_t n;
+    if (aggregate_ciphers(a, &cs, &n) < 0)
+        return -1;
     fputs(" \"ciphers\": [", f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s{\"id\": \"%s\", \"name\": ", i ? ", " : "", cs[i].id);
@@ -156,9 +164,10 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
     fprintf(f, "], \"version_unknown\": %" PRIu64 ",\n", a->version_unknown);
     fprintf(f, " \"leaks\": {\"envelope\": %" PRIu64 ", \"auth\": %" PRIu64 "},\n",
             a->leak_envelope, a->leak_auth);
-    findings_summary(f, a, fi);
-    servers_summary(f, fi);
+    if (findings_summary(f, a, fi) < 0 || servers_summary(f, fi) < 0)
+        return -1;
     fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->decode.packets,
             cap->decode.bytes);
     capture_summary(f, cap);
+    return 0;
 }

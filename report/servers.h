@@ -45,8 +45,9 @@ void servers_free(struct servers *s);
 /* The row of a server, created on first use (the overflow row when full). */
 struct server_stats *servers_get(struct servers *s, uint8_t family, const uint8_t addr[16],
                                  uint16_t port);
-/* All rows, sorted by sessions (most first), then address; caller frees. */
-size_t servers_sorted(const struct servers *s, struct server_stats ***out);
+/* All rows, sorted by sessions (most first), then address, in *out (caller
+ * frees; NULL when none) and their number in *n. 0, or -1 when out of memory. */
+int servers_sorted(const struct servers *s, struct server_stats ***out, size_t *n);
 int server_version_bit(uint16_t version);
 const char *server_version_name(int bit);
 

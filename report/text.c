@@ -51,8 +51,8 @@ static void capture_section(FILE *f, const struct aggregate_capture *cap)
 #undef COUNTER_TEXT
 }
 
-void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                       const struct findings *fi)
+int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                      const struct findings *fi)
 {
     char size[32], t0[32], t1[32];
     human_bytes(cap->decode.bytes, size, sizeof size);
@@ -76,7 +76,9 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
             a->starttls_offered == 1 ? "" : "s");
 
     struct aggregate_cipher *cs;
-    size_t n = aggregate_ciphers(a, &cs);
+    size_t n;
+    if (aggregate_ciphers(a, &cs, &n) < 0)
+        return -1;
     fputs("\nCiphers (encrypted sessions)\n", f);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%8" PRIu64 " %s  %s %s\n", cs[i].count, cs[i].name, cs[i].id,
@@ -109,9 +111,11 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
         fprintf(f, "%8" PRIu64 " %s\n", a->grades[g], grade_name((enum grade)g));
     if (a->grades[GRADE_UNKNOWN])
         fprintf(f, "%8" PRIu64 " unknown\n", a->grades[GRADE_UNKNOWN]);
-    text_write_findings(f, a, fi);
+    if (text_write_findings(f, a, fi) < 0)
+        return -1;
 
     capture_section(f, cap);
     if (cap->damaged)
         fputs("warning: the capture ended in damage; the report covers what came before\n", f);
+    return 0;
 }

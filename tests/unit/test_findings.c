@@ -137,7 +137,9 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
     findings_judge(f, &ok, &v); /* the server offers STARTTLS */
     findings_judge(f, &r, &v);  /* now it does not: stripped */
     assert_true(has(&v, FINDING_STARTTLS_STRIPPED) && v.stripped_by_history);
-    assert_int_equal(findings_stripped_late(f), 1);
+    uint64_t late;
+    assert_int_equal(findings_stripped_late(f, &late), 0);
+    assert_int_equal(late, 1);
     r.server[3] = 26; /* another server never offered it */
     findings_judge(f, &r, &v);
     assert_false(has(&v, FINDING_STARTTLS_STRIPPED));
