@@ -9,6 +9,7 @@
 
 #include "aggregate.h"
 #include "capture.h"
+#include "classify.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
@@ -16,6 +17,7 @@
 #include "privdrop.h"
 #include "status.h"
 #include "text.h"
+#include "x509.h"
 
 #ifndef SMTPTLS_VERSION
 #define SMTPTLS_VERSION "0.1.0"
@@ -182,5 +184,12 @@ int run_main(const struct options *o)
 
 void run_version(FILE *f)
 {
+    const char *ndpi = classify_ndpi_version();
     fprintf(f, "smtptls %s\n", SMTPTLS_VERSION);
+    fprintf(f, "%s\n", capture_pcap_version());
+    if (ndpi)
+        fprintf(f, "nDPI %s\n", ndpi);
+    else
+        fputs("nDPI: not built in\n", f);
+    fprintf(f, "%s\n", x509_openssl_version());
 }

@@ -237,3 +237,8 @@ void capture_close(struct capture *c)
     free(c->handles);
     free(c);
 }
+
+const char *capture_pcap_version(void)
+{
+    return pcap_lib_version();
+}

@@ -56,5 +56,7 @@ void capture_stop(struct capture *c);
 /* Live: kernel_drops counts what the kernel or the interface dropped. */
 void capture_get_stats(struct capture *c, struct capture_stats *st);
 void capture_close(struct capture *c);
+/* libpcap's version line, as pcap_lib_version() gives it (for --version). */
+const char *capture_pcap_version(void);
 
 #endif

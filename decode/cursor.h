@@ -143,15 +143,6 @@ static inline bool cur_span(struct cur *c, size_t n, const uint8_t **out)
     return true;
 }
 
-static inline bool cur_copy(struct cur *c, void *dst, size_t n)
-{
-    if (!cur_need(c, n))
-        return false;
-    memcpy(dst, c->p, n);
-    cur_advance(c, n);
-    return true;
-}
-
 /* Child view over the next n bytes. */
 static inline bool cur_sub(struct cur *c, size_t n, struct cur *child)
 {
