@@ -101,9 +101,9 @@ static void capture_summary(FILE *f, const struct aggregate_capture *cap)
 {
     struct jw w = {f, true};
     fputs(" \"capture\": {", f);
-#define COUNTER_JSON(field, key, label, show) jw_u64(&w, key, cap->decode.field);
-    COUNTER_PIPELINE_LIST(COUNTER_JSON)
-#undef COUNTER_JSON
+#define COUNTER_MEMBER(field, key, label, show) jw_u64(&w, key, cap->decode.field);
+    COUNTER_PIPELINE_LIST(COUNTER_MEMBER)
+#undef COUNTER_MEMBER
     jw_key(&w, "decode_errors");
     struct jw errors = {f, true};
     fputc('{', f);
@@ -111,10 +111,10 @@ static void capture_summary(FILE *f, const struct aggregate_capture *cap)
         if (cap->decode.decode_errors[i])
             jw_u64(&errors, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
     fputc('}', f);
-#define COUNTER_JSON(field, key, label, show)                                                      \
+#define COUNTER_MEMBER(field, key, label, show)                                                    \
     counter_or_null(&w, key, cap->capture.field, (show) != COUNTER_LIVE || cap->capture.live);
-    COUNTER_CAPTURE_LIST(COUNTER_JSON)
-#undef COUNTER_JSON
+    COUNTER_CAPTURE_LIST(COUNTER_MEMBER)
+#undef COUNTER_MEMBER
     jw_bool(&w, "complete", !cap->damaged);
     fputs("}}\n", f);
 }
