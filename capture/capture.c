@@ -18,7 +18,6 @@ struct capture {
     bool live;
     volatile sig_atomic_t stop;
     pcap_t *volatile current;
-    uint64_t packets;
     capture_fn fn;
     void *ctx;
     int linktype;
@@ -176,7 +175,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     };
     if (h->ts.tv_sec < 0)
         pkt.ts_us = 0;
-    c->packets++;
     c->fn(c->ctx, &pkt);
 }
 
@@ -219,7 +217,6 @@ void capture_stop(struct capture *c)
 void capture_get_stats(struct capture *c, struct capture_stats *st)
 {
     memset(st, 0, sizeof *st);
-    st->packets = c->packets;
     st->live = c->live;
     if (c->live && c->nhandles) {
         struct pcap_stat ps;
@@ -239,4 +236,9 @@ void capture_close(struct capture *c)
     free(c->buffers);
     free(c->handles);
     free(c);
+}
+
+const char *capture_pcap_version(void)
+{
+    return pcap_lib_version();
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h" /* struct capture_stats */
+
 struct capture_packet {
     uint64_t ts_us;
     uint32_t caplen, wirelen;
@@ -38,12 +40,6 @@ enum capture_status {
     CAPTURE_ERR_READ,     /* the capture is damaged (truncated) after some packets */
 };
 
-struct capture_stats {
-    uint64_t packets;
-    uint64_t kernel_drops; /* live: dropped by the kernel or the interface */
-    bool live;
-};
-
 struct capture;
 
 /* Open every source (files are all opened up front so that a missing one is
@@ -57,7 +53,10 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
                                 size_t errlen);
 /* Safe from a signal handler. */
 void capture_stop(struct capture *c);
+/* Live: kernel_drops counts what the kernel or the interface dropped. */
 void capture_get_stats(struct capture *c, struct capture_stats *st);
 void capture_close(struct capture *c);
+/* libpcap's version line, as pcap_lib_version() gives it (for --version). */
+const char *capture_pcap_version(void);
 
 #endif

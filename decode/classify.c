@@ -145,21 +145,7 @@ void classify_result(struct classify *c, struct classify_flow *f, struct classif
         out->risks[sizeof out->risks - 1] = '\0';
 }
 
-const char *classify_cipher_grade(uint16_t cipher)
-{
-    switch (ndpi_is_safe_ssl_cipher(cipher)) {
-    case NDPI_CIPHER_SAFE:
-        return "safe";
-    case NDPI_CIPHER_WEAK:
-        return "weak";
-    case NDPI_CIPHER_INSECURE:
-        return "insecure";
-    default:
-        return NULL;
-    }
-}
-
-const char *classify_version(void)
+const char *classify_ndpi_version(void)
 {
     return ndpi_revision();
 }

@@ -33,8 +33,7 @@ bool classify_packet(struct classify *c, struct classify_flow *f, const uint8_t 
                      uint64_t ts_ms);
 /* The verdict so far (nDPI gives up and guesses when asked before deciding). */
 void classify_result(struct classify *c, struct classify_flow *f, struct classify_result *out);
-/* nDPI's own grading of a cipher suite: "safe", "weak", "insecure", or NULL without nDPI. */
-const char *classify_cipher_grade(uint16_t cipher);
-const char *classify_version(void);
+/* nDPI's version (for --version); NULL when built without it. */
+const char *classify_ndpi_version(void);
 
 #endif

@@ -43,13 +43,7 @@ void classify_result(struct classify *c, struct classify_flow *f, struct classif
     memset(out, 0, sizeof *out);
 }
 
-const char *classify_cipher_grade(uint16_t cipher)
+const char *classify_ndpi_version(void)
 {
-    (void)cipher;
     return NULL;
-}
-
-const char *classify_version(void)
-{
-    return "none";
 }

@@ -117,15 +117,6 @@ static inline bool cur_u32le(struct cur *c, uint32_t *out)
     return ok;
 }
 
-static inline bool cur_copy(struct cur *c, void *dst, size_t n)
-{
-    const uint8_t *p;
-    if (!cur_span(c, n, &p))
-        return false;
-    memcpy(dst, p, n);
-    return true;
-}
-
 /* Child view over the next n bytes. */
 static inline bool cur_sub(struct cur *c, size_t n, struct cur *child)
 {

@@ -106,9 +106,8 @@ static int canon(const struct flow_tuple *t, uint8_t a[2][16], uint16_t port[2])
     return swap;
 }
 
-static void list_unlink(struct flow_table *ft, struct flow_entry *e, uint32_t id)
+static void list_unlink(struct flow_table *ft, struct flow_entry *e)
 {
-    (void)id;
     struct flow_list *l = &ft->lists[e->list];
     if (e->prev != NIL)
         entry_at(ft, e->prev)->next = e->next;
@@ -140,7 +139,7 @@ static bool relist_if_stale(struct flow_table *ft, struct flow_entry *e, uint32_
 {
     if (e->last_us <= e->listed_us || ft->lists[LIST_ACTIVE].tail == id)
         return false;
-    list_unlink(ft, e, id);
+    list_unlink(ft, e);
     list_append(ft, e, id, LIST_ACTIVE);
     e->listed_us = e->last_us;
     return true;
@@ -183,7 +182,7 @@ static void entry_release(struct flow_table *ft, struct flow_entry *e, uint32_t 
                           enum flow_close_reason why)
 {
     if (e->list != LIST_NONE)
-        list_unlink(ft, e, id);
+        list_unlink(ft, e);
     table_remove(&ft->index, e->hash, id);
     ft->active--;
     ft->stats.closed++;
@@ -240,7 +239,7 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
              * to its tail at most once a second (expiry fixes the rest). */
             e->last_us = now_us > e->last_us ? now_us : e->last_us;
             if (e->last_us - e->listed_us >= 1000000u && ft->lists[LIST_ACTIVE].tail != id) {
-                list_unlink(ft, e, id);
+                list_unlink(ft, e);
                 list_append(ft, e, id, LIST_ACTIVE);
                 e->listed_us = e->last_us;
             }
@@ -306,7 +305,7 @@ void flow_mark_closing(struct flow_table *ft, void *user, uint64_t now_us)
     struct flow_entry *e = entry_of_user(ft, user);
     if (e->list == LIST_CLOSING)
         return;
-    list_unlink(ft, e, e->id);
+    list_unlink(ft, e);
     e->last_us = now_us;
     list_append(ft, e, e->id, LIST_CLOSING);
 }

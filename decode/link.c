@@ -286,26 +286,25 @@ static int decode_pktap(struct cur c, struct link_out *out);
 
 struct link_entry {
     int linktype;
-    const char *name;
     int (*decode)(struct cur c, struct link_out *out);
 };
 
 static const struct link_entry link_table[] = {
-    {DLT_EN10MB_, "EN10MB", decode_ethernet},
-    {DLT_NULL_, "NULL", decode_null},
-    {DLT_LOOP_, "LOOP", decode_loop},
-    {DLT_RAW_, "RAW", decode_raw},
-    {DLT_RAW_OPENBSD_, "RAW", decode_raw},
-    {DLT_LINKTYPE_RAW_, "RAW", decode_raw},
-    {DLT_IPV4_, "IPV4", decode_ipv4_only},
-    {DLT_IPV6_, "IPV6", decode_ipv6_only},
-    {DLT_LINUX_SLL_, "LINUX_SLL", decode_sll},
-    {DLT_LINUX_SLL2_, "LINUX_SLL2", decode_sll2},
-    {DLT_PPP_, "PPP", decode_ppp},
-    {DLT_PPP_SERIAL_, "PPP_SERIAL", decode_ppp},
-    {DLT_C_HDLC_, "C_HDLC", decode_chdlc},
-    {DLT_NFLOG_, "NFLOG", decode_nflog},
-    {DLT_PKTAP_, "PKTAP", decode_pktap},
+    {DLT_EN10MB_, decode_ethernet},  /* Ethernet */
+    {DLT_NULL_, decode_null},        /* BSD loopback */
+    {DLT_LOOP_, decode_loop},        /* OpenBSD loopback */
+    {DLT_RAW_, decode_raw},          /* raw IP */
+    {DLT_RAW_OPENBSD_, decode_raw},  /* raw IP (OpenBSD number) */
+    {DLT_LINKTYPE_RAW_, decode_raw}, /* raw IP (pcap file number) */
+    {DLT_IPV4_, decode_ipv4_only},   /* raw IPv4 */
+    {DLT_IPV6_, decode_ipv6_only},   /* raw IPv6 */
+    {DLT_LINUX_SLL_, decode_sll},    /* Linux cooked */
+    {DLT_LINUX_SLL2_, decode_sll2},  /* Linux cooked v2 */
+    {DLT_PPP_, decode_ppp},          /* PPP */
+    {DLT_PPP_SERIAL_, decode_ppp},   /* PPP in HDLC framing */
+    {DLT_C_HDLC_, decode_chdlc},     /* Cisco HDLC */
+    {DLT_NFLOG_, decode_nflog},      /* Linux NFLOG */
+    {DLT_PKTAP_, decode_pktap},      /* Apple PKTAP */
 };
 
 static const struct link_entry *link_find(int linktype)
@@ -319,12 +318,6 @@ static const struct link_entry *link_find(int linktype)
 bool link_supported(int linktype)
 {
     return link_find(linktype) != NULL;
-}
-
-const char *link_name(int linktype)
-{
-    const struct link_entry *e = link_find(linktype);
-    return e ? e->name : "unsupported";
 }
 
 int link_decode(int linktype, struct cur frame, struct link_out *out)

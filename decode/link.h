@@ -22,7 +22,6 @@ struct link_out {
 
 /* Link type numbers as pcap_datalink() returns them. */
 bool link_supported(int linktype);
-const char *link_name(int linktype);
 
 /* 0 on success; otherwise the anomaly that stopped decoding (the packet is
  * counted and skipped). Non-IP frames succeed with another ethertype. */

@@ -27,6 +27,9 @@ struct conn {
     uint64_t first_us, last_us;
     uint64_t packets[2], bytes[2];
     uint8_t client; /* direction of the client */
+    /* packets the snapshot length cut before the session began (it begins
+     * when reassembly first delivers), counted into it then */
+    uint16_t snaplen_cuts_pending;
     bool syn[2], fin[2], rst;
     bool closing;
     bool tail_only; /* every packet so far carried FIN or RST, none a SYN */
@@ -86,9 +89,13 @@ static bool ensure_session(struct pipeline *pl, struct conn *c)
     st.certs = pl->certs;
     st.fp = pl->fp;
     c->sess = session_new(&st);
-    if (!c->sess)
+    if (!c->sess) {
         pl->stats.session_alloc_failures++;
-    return c->sess != NULL;
+        return false;
+    }
+    for (; c->snaplen_cuts_pending; c->snaplen_cuts_pending--)
+        session_anomaly(c->sess, ANOMALY_SNAPLEN_CUT);
+    return true;
 }
 
 static void on_data(void *ctx, int dir, const uint8_t *p, size_t n)
@@ -114,7 +121,17 @@ static void on_gap(void *ctx, int dir, uint64_t n)
         session_gap(d->c->sess, side_of(d->c, dir), n);
 }
 
-static const struct reasm_sink sink_fns = {on_data, on_gap};
+/* Before its first delivered byte a flow has no session: only the capture
+ * counters keep such an anomaly. */
+static void on_anomaly(void *ctx, int dir, enum anomaly a)
+{
+    struct delivery *d = ctx;
+    (void)dir;
+    if (d->c->sess)
+        session_anomaly(d->c->sess, a);
+}
+
+static const struct reasm_sink sink_fns = {on_data, on_gap, on_anomaly};
 
 static enum session_end end_of(enum flow_close_reason why)
 {
@@ -137,10 +154,6 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     struct delivery d = {pl, c};
     reasm_flush(&c->rc, &pl->reasm, &sink_fns, &d);
     reasm_release(&c->rc, &pl->reasm);
-    for (int i = 0; i < 2; i++) {
-        pl->stats.gaps += c->rc.dir[i].gaps;
-        pl->stats.gap_bytes += c->rc.dir[i].gap_bytes;
-    }
     struct classify_result verdict = {0};
     bool asked = c->cf || c->verdict;
     if (c->verdict)
@@ -299,7 +312,8 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
     c->bytes[dir] += t->payload_len;
 
     uint32_t caplen = (uint32_t)cur_left(&t->payload);
-    if (caplen < t->payload_len)
+    bool cut = caplen < t->payload_len;
+    if (cut)
         pl->stats.truncated++;
     if (t->flags & TCP_SYN)
         c->syn[dir] = true;
@@ -319,6 +333,12 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
     struct delivery d = {pl, c};
     if (!(t->flags & TCP_RST) || t->payload_len > 0)
         reasm_segment(&c->rc, &pl->reasm, dir, &in, &sink_fns, &d);
+    if (cut) {
+        if (c->sess)
+            session_anomaly(c->sess, ANOMALY_SNAPLEN_CUT);
+        else if (c->snaplen_cuts_pending < UINT16_MAX)
+            c->snaplen_cuts_pending++;
+    }
 
     if (!c->closing && (c->rst || (c->rc.dir[0].finished && c->rc.dir[1].finished))) {
         c->closing = true;
@@ -422,10 +442,13 @@ const struct pipeline_stats *pipeline_stats(struct pipeline *pl)
     const struct flow_stats *fs = flow_table_stats(pl->flows);
     pl->stats.evicted = fs->evicted;
     pl->stats.expired = fs->expired;
+    pl->stats.gaps = pl->reasm.gaps;
+    pl->stats.gap_bytes = pl->reasm.gap_bytes;
     pl->stats.overlap_conflicts = pl->reasm.conflicts;
     pl->stats.held_peak = pl->reasm.held_peak;
     pl->stats.held_cap_hits = pl->reasm.held_cap_hits;
     pl->stats.out_of_window = pl->reasm.out_of_window;
+    pl->stats.tls_buffer_refusals = pl->tls_budget.refused;
     const struct ipfrag_stats *fr = ipfrag_get_stats(pl->frags);
     pl->stats.fragments = fr->fragments;
     pl->stats.frags_reassembled = fr->reassembled;

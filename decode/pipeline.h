@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "counters.h"
 #include "hash.h"
 #include "session.h"
 
@@ -38,20 +39,6 @@ struct pipeline_config {
     bool all_flows;    /* every flow with payload is a session (TLS conformance tests) */
 };
 
-struct pipeline_stats {
-    uint64_t packets, bytes;
-    uint64_t non_ip, non_tcp;
-    uint64_t tunneled; /* packets taken out of GRE, VXLAN or GTP-U */
-    uint64_t fragments, frags_reassembled, frags_dropped;
-    uint64_t decode_errors[ANOMALY_COUNT];
-    uint64_t truncated;      /* packets whose payload the snapshot length cut */
-    uint64_t ip_length_lies; /* whole frames shorter than their IP length says */
-    uint64_t flows, flows_without_payload, flows_not_smtp, flows_tail_only, sessions;
-    uint64_t evicted, expired;
-    uint64_t gaps, gap_bytes, overlap_conflicts, held_peak, held_cap_hits, out_of_window;
-    uint64_t session_alloc_failures;
-};
-
 typedef void (*pipeline_sink)(void *ctx, const struct session_record *rec);
 
 struct pipeline;
@@ -60,6 +47,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink s
 void pipeline_packet(struct pipeline *pl, const struct packet *pkt);
 /* End of input: close every flow, emitting its record. */
 void pipeline_finish(struct pipeline *pl);
+/* The counters so far (decode/counters.h); valid until the next call. */
 const struct pipeline_stats *pipeline_stats(struct pipeline *pl);
 void pipeline_free(struct pipeline *pl);
 

@@ -67,9 +67,24 @@ static void tail_keep(struct reasm_dir *d, const uint8_t *p, uint32_t n)
     d->tail_len = (uint8_t)(keep + n);
 }
 
+static void conflict(struct reasm_dir *d, struct reasm_global *g, int dir,
+                     const struct reasm_sink *sink, void *ctx)
+{
+    d->conflicts++;
+    g->conflicts++;
+    sink->anomaly(ctx, dir, ANOMALY_REASM_OVERLAP_CONFLICT);
+}
+
+static void held_cap_hit(struct reasm_global *g, int dir, const struct reasm_sink *sink, void *ctx)
+{
+    g->held_cap_hits++;
+    sink->anomaly(ctx, dir, ANOMALY_REASM_HELD_CAP);
+}
+
 /* Compare bytes [seq, seq+caplen) of a late copy with the delivered tail. */
-static void check_against_tail(struct reasm_dir *d, struct reasm_global *g, uint32_t seq,
-                               const uint8_t *p, uint32_t caplen)
+static void check_against_tail(struct reasm_dir *d, struct reasm_global *g, int dir, uint32_t seq,
+                               const uint8_t *p, uint32_t caplen, const struct reasm_sink *sink,
+                               void *ctx)
 {
     if (!d->tail_len || !caplen)
         return;
@@ -80,10 +95,8 @@ static void check_against_tail(struct reasm_dir *d, struct reasm_global *g, uint
         b = d->next_seq;
     if (!seq_lt(a, b))
         return;
-    if (memcmp(d->tail + (a - tail_start), p + (a - seq), b - a) != 0) {
-        d->conflicts++;
-        g->conflicts++;
-    }
+    if (memcmp(d->tail + (a - tail_start), p + (a - seq), b - a) != 0)
+        conflict(d, g, dir, sink, ctx);
 }
 
 static void emit_gap(struct reasm_dir *d, struct reasm_global *g, int dir, uint64_t n,
@@ -135,7 +148,7 @@ static void deliver_range(struct reasm_dir *d, struct reasm_global *g, int dir, 
 {
     uint32_t skip = d->next_seq - seq;
     if (skip > 0)
-        check_against_tail(d, g, seq, p, caplen);
+        check_against_tail(d, g, dir, seq, p, caplen, sink, ctx);
     if (skip >= len)
         return;
     d->next_seq = seq + len;
@@ -271,13 +284,14 @@ static void advance_in(uint32_t n, uint32_t *seq, uint32_t *len, const uint8_t *
 
 /* Hold [seq, seq+len) (caplen present), keeping what is held already where
  * they overlap. Returns false when a cap refused bytes (what fitted is kept). */
-static bool hold(struct reasm_dir *d, struct reasm_global *g, const struct reasm_in *in)
+static bool hold(struct reasm_dir *d, struct reasm_global *g, int dir, const struct reasm_in *in,
+                 const struct reasm_sink *sink, void *ctx)
 {
     uint32_t seq = in->seq + (in->syn ? 1u : 0u), len = in->len, caplen = in->caplen;
     const uint8_t *p = in->data;
     if (seq_lt(seq, d->next_seq)) { /* the front was delivered already */
         uint32_t old = d->next_seq - seq;
-        check_against_tail(d, g, seq, p, caplen);
+        check_against_tail(d, g, dir, seq, p, caplen, sink, ctx);
         advance_in(old, &seq, &len, &p, &caplen);
     }
     struct reasm_seg **link = &d->held;
@@ -292,10 +306,8 @@ static bool hold(struct reasm_dir *d, struct reasm_global *g, const struct reasm
                 uint32_t covered = next->seq + next->len - seq;
                 if (covered > len)
                     covered = len;
-                if (overlap_conflicts(next, seq, p, caplen, seq, seq + covered)) {
-                    d->conflicts++;
-                    g->conflicts++;
-                }
+                if (overlap_conflicts(next, seq, p, caplen, seq, seq + covered))
+                    conflict(d, g, dir, sink, ctx);
                 advance_in(covered, &seq, &len, &p, &caplen);
                 continue;
             }
@@ -305,7 +317,7 @@ static bool hold(struct reasm_dir *d, struct reasm_global *g, const struct reasm
         if (d->held_bytes + cap_take > LIMIT_REASM_HELD_PER_DIR ||
             d->held_segs >= LIMIT_REASM_HELD_SEGS_PER_DIR ||
             g->held_bytes + cap_take > LIMIT_REASM_HELD_TOTAL) {
-            g->held_cap_hits++;
+            held_cap_hit(g, dir, sink, ctx);
             return false;
         }
         struct reasm_seg *s = seg_new(seq, p, cap_take, take, in);
@@ -332,11 +344,12 @@ static void data_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
     uint32_t end = seq + in->len;
     if (seq_le(end, d->next_seq)) {
         d->retransmitted++;
-        check_against_tail(d, g, seq, in->data, in->caplen);
+        check_against_tail(d, g, dir, seq, in->data, in->caplen, sink, ctx);
         return;
     }
     if (seq_lt(d->next_seq, seq) && seq - d->next_seq > LIMIT_REASM_WINDOW) {
         g->out_of_window++;
+        sink->anomaly(ctx, dir, ANOMALY_REASM_OUT_OF_WINDOW);
         return;
     }
     if (!d->held && seq_le(seq, d->next_seq) && gate_open(rc, dir, in->has_ack, in->ack)) {
@@ -346,11 +359,11 @@ static void data_segment(struct reasm_conn *rc, struct reasm_global *g, int dir,
     /* Out of order, behind held bytes, or waiting for the peer: copy. When a
      * cap refuses, the oldest wait ends first; if nothing is held to make
      * room, the bytes before this segment are given up. */
-    for (unsigned tries = 0; !hold(d, g, in); tries++) {
+    for (unsigned tries = 0; !hold(d, g, dir, in, sink, ctx); tries++) {
         if (d->stopped)
             return;
         if (tries > LIMIT_REASM_HELD_SEGS_PER_DIR) {
-            g->held_cap_hits++; /* cannot happen; never loop for ever */
+            held_cap_hit(g, dir, sink, ctx); /* cannot happen; never loop for ever */
             return;
         }
         if (d->held) {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anomaly.h"
 #include "caps.h"
 
 struct reasm_seg;
@@ -57,6 +58,10 @@ struct reasm_sink {
     /* p is valid for the call only. */
     void (*data)(void *ctx, int dir, const uint8_t *p, size_t n);
     void (*gap)(void *ctx, int dir, uint64_t n);
+    /* Something the connection's counters (and reasm_global's) just counted:
+     * a conflicting overlap, a segment a held-bytes cap refused or one too far
+     * ahead to hold. Informational: nothing is delivered or dropped by it. */
+    void (*anomaly)(void *ctx, int dir, enum anomaly a);
 };
 
 /* One segment as decoded from a packet. */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -129,4 +130,9 @@ int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
         s->sum = *out;
     }
     return rc;
+}
+
+const char *x509_openssl_version(void)
+{
+    return OpenSSL_version(OPENSSL_VERSION);
 }

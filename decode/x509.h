@@ -31,5 +31,7 @@ void x509_cache_free(struct x509_cache *c);
 /* x509_summarize through the cache (c may be NULL). */
 int x509_summarize_cached(struct x509_cache *c, const uint8_t *der, size_t len,
                           struct x509_summary *out);
+/* The OpenSSL (libcrypto) smtptls runs with, as it names itself (for --version). */
+const char *x509_openssl_version(void);
 
 #endif

@@ -35,8 +35,9 @@ struct sink_state {
     uint64_t records;
     uint64_t digests[MAX_RECORDS]; /* of the first MAX_RECORDS records */
     uint64_t sum_packets;
-    bool report;            /* judge, aggregate and write JSON as main.c does */
-    uint64_t report_digest; /* of the summary JSON and the text report */
+    uint64_t anomalies[ANOMALY_COUNT]; /* summed over the records */
+    bool report;                       /* judge, aggregate and write JSON as main.c does */
+    uint64_t report_digest;            /* of the summary JSON and the text report */
     struct findings *findings;
     struct aggregate agg;
 };
@@ -119,6 +120,7 @@ static void check_record(const struct session_record *r)
     FUZZ_CHECK(r->cipher_key <= 0xFFFF || r->cipher_key == SESSION_NO_CIPHER ||
                (r->cipher_key & ~0xFFFFFFu) == SESSION_CIPHER_SSLV2);
     FUZZ_CHECK(r->alert_level != 0 || r->alert_desc == 0);
+    FUZZ_CHECK(r->anomalies[ANOMALY_REASM_OVERLAP_CONFLICT] <= r->overlap_conflicts);
     FUZZ_CHECK(r->nverbs <= LIMIT_SMTP_VERBS);
     for (size_t i = 0; i < r->nverbs; i++) {
         FUZZ_CHECK(r->verbs[i] >= SMTP_VERB_HELO && r->verbs[i] < SMTP_VERB_EOM);
@@ -168,23 +170,19 @@ static void on_record(void *ctx, const struct session_record *r)
         s->digests[s->records] = h;
     s->records++;
     s->sum_packets += r->packets[0] + r->packets[1];
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        s->anomalies[i] += r->anomalies[i];
 }
 
 /* The end of the run, as main.c: the summary JSON and the text report. */
 static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
 {
-    struct aggregate_capture cap;
-    memset(&cap, 0, sizeof cap);
-    cap.packets = ps->packets;
-    cap.bytes = ps->bytes;
-    cap.flows = ps->flows;
-    cap.gaps = ps->gaps;
-    cap.gap_bytes = ps->gap_bytes;
+    struct aggregate_capture cap = {.decode = *ps};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    json_write_summary(f, &s->agg, &cap, s->findings);
+    FUZZ_CHECK(json_write_summary(f, &s->agg, &cap, s->findings) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     s->report_digest = json_digest(buf, len);
     free(buf);
@@ -192,7 +190,7 @@ static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
     buf = NULL;
     f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    text_write_report(f, &s->agg, &cap, s->findings);
+    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     s->report_digest = fuzz_digest(s->report_digest, (const uint8_t *)buf, len);
     free(buf);
@@ -273,6 +271,11 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
                st->flows_without_payload + st->flows_not_smtp + st->flows_tail_only + st->sessions);
     FUZZ_CHECK(st->evicted + st->expired <= st->flows);
     FUZZ_CHECK(sink->sum_packets <= st->packets);
+    /* What the records count below the session, the capture counts too. */
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_OVERLAP_CONFLICT] <= st->overlap_conflicts);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_HELD_CAP] <= st->held_cap_hits);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_REASM_OUT_OF_WINDOW] <= st->out_of_window);
+    FUZZ_CHECK(sink->anomalies[ANOMALY_SNAPLEN_CUT] <= st->truncated);
     FUZZ_CHECK(st->frags_reassembled + st->frags_dropped <= st->fragments);
     if (report) {
         write_report(sink, st);

@@ -20,7 +20,8 @@
  * byte delivered as data is the first captured copy of that stream byte (the
  * "first copy wins" rule of reasm.h), checked against a model; held-byte
  * accounting agrees between the directions and the global counters, stays
- * under the caps, and is zero after release. */
+ * under the caps, and is zero after release; the sink hears of each counted
+ * anomaly once. */
 #include "fuzz.h"
 
 #include "caps.h"
@@ -99,9 +100,10 @@ struct deferred {
 struct rstate {
     struct reasm_conn rc;
     struct reasm_global g;
-    uint64_t off[2];       /* delivered to the sink so far, data and gaps */
-    uint64_t gap_bytes[2]; /* of which gaps */
-    bool stop_on_data;     /* the segment being fed stops both sides on data */
+    uint64_t off[2];                   /* delivered to the sink so far, data and gaps */
+    uint64_t gap_bytes[2];             /* of which gaps */
+    uint64_t anomalies[ANOMALY_COUNT]; /* told to the sink */
+    bool stop_on_data;                 /* the segment being fed stops both sides on data */
     /* base = next_seq - delivered: fixed once data or gaps were delivered */
     bool base_known[2], base_seen[2];
     uint32_t base[2];
@@ -162,7 +164,16 @@ static void on_gap(void *ctx, int dir, uint64_t n)
     FUZZ_CHECK(st->off[dir] == st->rc.dir[dir].delivered);
 }
 
-static const struct reasm_sink sink = {on_data, on_gap};
+static void on_anomaly(void *ctx, int dir, enum anomaly a)
+{
+    struct rstate *st = ctx;
+    FUZZ_CHECK(dir == 0 || dir == 1);
+    FUZZ_CHECK(a == ANOMALY_REASM_OVERLAP_CONFLICT || a == ANOMALY_REASM_HELD_CAP ||
+               a == ANOMALY_REASM_OUT_OF_WINDOW);
+    st->anomalies[a]++;
+}
+
+static const struct reasm_sink sink = {on_data, on_gap, on_anomaly};
 
 static void check_accounting(const struct rstate *st)
 {
@@ -172,6 +183,10 @@ static void check_accounting(const struct rstate *st)
     FUZZ_CHECK(st->g.gaps == (uint64_t)d0->gaps + d1->gaps);
     FUZZ_CHECK(st->g.gap_bytes == d0->gap_bytes + d1->gap_bytes);
     FUZZ_CHECK(st->g.conflicts == (uint64_t)d0->conflicts + d1->conflicts);
+    /* The sink hears of every counted anomaly, once. */
+    FUZZ_CHECK(st->anomalies[ANOMALY_REASM_OVERLAP_CONFLICT] == st->g.conflicts);
+    FUZZ_CHECK(st->anomalies[ANOMALY_REASM_HELD_CAP] == st->g.held_cap_hits);
+    FUZZ_CHECK(st->anomalies[ANOMALY_REASM_OUT_OF_WINDOW] == st->g.out_of_window);
     for (int i = 0; i < 2; i++) {
         const struct reasm_dir *d = &st->rc.dir[i];
         FUZZ_CHECK(d->held_bytes <= LIMIT_REASM_HELD_PER_DIR);

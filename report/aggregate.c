@@ -122,17 +122,18 @@ static int by_count_then_name(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out)
+int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, size_t *nout)
 {
     size_t n = a->nsslv2;
     for (uint32_t i = 0; i < 65536u; i++)
         n += a->cipher_counts[i] != 0;
     *out = NULL;
+    *nout = 0;
     if (n == 0)
         return 0;
     struct aggregate_cipher *v = calloc(n, sizeof *v);
     if (!v)
-        return 0;
+        return -1;
     size_t k = 0;
     for (uint32_t i = 0; i < 65536u; i++) {
         if (!a->cipher_counts[i])
@@ -147,7 +148,8 @@ size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **ou
     if (k > 1)
         qsort(v, k, sizeof *v, by_count_then_name);
     *out = v;
-    return k;
+    *nout = k;
+    return 0;
 }
 
 static int version_order(const void *x, const void *y)

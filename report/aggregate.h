@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "counters.h"
 #include "findings.h"
 #include "session.h"
 
@@ -52,8 +53,9 @@ struct aggregate_cipher {
     char id[10];      /* "0xC030", "0x010080" */
     uint64_t count;
 };
-/* Fills *out (malloc'd, caller frees) and returns the number of entries. */
-size_t aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out);
+/* Fills *out (malloc'd, caller frees; NULL when none) and *n. 0, or -1 when
+ * out of memory (*out NULL, *n 0): not the same as no ciphers. */
+int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, size_t *n);
 
 struct aggregate_version {
     char name[24];
@@ -61,22 +63,12 @@ struct aggregate_version {
 };
 size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap);
 
-/* What the capture as a whole showed, for the summary (filled by the caller
- * from the capture and pipeline counters). */
+/* What the capture as a whole showed, for the summary: the counters of
+ * decode/counters.h as the pipeline and the capture left them. */
 struct aggregate_capture {
-    uint64_t packets, bytes;
-    uint64_t non_ip, non_tcp, fragments, frags_reassembled, frags_dropped, truncated;
-    uint64_t ip_length_lies, tunneled;
-    uint64_t decode_errors; /* total; per kind below */
-    struct {
-        const char *name;
-        uint64_t count;
-    } errors[16];
-    size_t nerrors;
-    uint64_t flows, flows_without_payload, flows_not_smtp, flows_tail_only;
-    uint64_t gaps, gap_bytes, overlap_conflicts, evicted, expired;
-    uint64_t kernel_drops;
-    bool live, damaged;
+    struct pipeline_stats decode;
+    struct capture_stats capture;
+    bool damaged; /* the capture ended in damage */
 };
 
 /* Display data of a cipher key (session_record.cipher_key): name, IANA name

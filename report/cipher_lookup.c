@@ -41,8 +41,3 @@ const char *cipher_display_name(uint16_t id, char buf[static 7])
     snprintf(buf, 7, "0x%04X", (unsigned)id);
     return buf;
 }
-
-size_t cipher_table_size(void)
-{
-    return cipher_table_len;
-}

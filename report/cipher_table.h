@@ -63,7 +63,4 @@ const struct sslv2_cipher_info *cipher_lookup_sslv2(uint32_t id);
  */
 const char *cipher_display_name(uint16_t id, char buf[static 7]);
 
-/* Number of entries in cipher_table (same as cipher_table_len). */
-size_t cipher_table_size(void);
-
 #endif /* SMTPTLS_CIPHER_TABLE_H */

@@ -17,8 +17,9 @@ void json_string(FILE *f, const char *s, size_t n);
 /* A C string, or null for NULL. */
 void json_cstr(FILE *f, const char *s);
 void json_write_session(FILE *f, const struct session_record *r, const struct verdict *v);
-void json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                        const struct findings *fi);
+/* 0, or -1 when out of memory (the summary is then cut short). */
+int json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi);
 
 /* Members of an object, comma-separated as they come. */
 struct jw {

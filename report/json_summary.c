@@ -5,7 +5,7 @@
 
 #include "json.h"
 
-static void findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
+static int findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
 {
     uint64_t late = findings_stripped_late(fi);
     fputs(" \"findings\": {", f);
@@ -22,6 +22,7 @@ static void findings_summary(FILE *f, const struct aggregate *a, const struct fi
         fprintf(f, "%s\"%s\": %" PRIu64, g > GRADE_RECOMMENDED ? ", " : "",
                 grade_name((enum grade)g), a->grades[g]);
     fprintf(f, ", \"unknown\": %" PRIu64 "},\n", a->grades[GRADE_UNKNOWN]);
+    return 0;
 }
 
 static void server_row(FILE *f, const struct server_stats *s)
@@ -69,10 +70,12 @@ static void server_row(FILE *f, const struct server_stats *s)
     fputc('}', f);
 }
 
-static void servers_summary(FILE *f, const struct findings *fi)
+static int servers_summary(FILE *f, const struct findings *fi)
 {
     struct server_stats **v;
-    size_t n = servers_sorted(findings_servers(fi), &v);
+    size_t n;
+    if (servers_sorted(findings_servers(fi), &v, &n) < 0)
+        return -1;
     fputs(" \"servers\": [", f);
     for (size_t i = 0; i < n && i < LIMIT_JSON_SERVERS; i++) {
         fputs(i ? ",\n  " : "\n  ", f);
@@ -80,10 +83,42 @@ static void servers_summary(FILE *f, const struct findings *fi)
     }
     fprintf(f, "], \"servers_total\": %zu,\n", n);
     free(v);
+    return 0;
 }
 
-void json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                        const struct findings *fi)
+static void counter_or_null(struct jw *w, const char *key, uint64_t v, bool known)
+{
+    if (known)
+        jw_u64(w, key, v);
+    else
+        jw_null(w, key);
+}
+
+/* Generated from decode/counters.h: every counter, in list order. */
+static void capture_summary(FILE *f, const struct aggregate_capture *cap)
+{
+    struct jw w = {f, true};
+    fputs(" \"capture\": {", f);
+#define COUNTER_MEMBER(field, key, label, show) jw_u64(&w, key, cap->decode.field);
+    COUNTER_PIPELINE_LIST(COUNTER_MEMBER)
+#undef COUNTER_MEMBER
+    jw_key(&w, "decode_errors");
+    struct jw errors = {f, true};
+    fputc('{', f);
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        if (cap->decode.decode_errors[i])
+            jw_u64(&errors, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
+    fputc('}', f);
+#define COUNTER_MEMBER(field, key, label, show)                                                    \
+    counter_or_null(&w, key, cap->capture.field, (show) != COUNTER_LIVE || cap->capture.live);
+    COUNTER_CAPTURE_LIST(COUNTER_MEMBER)
+#undef COUNTER_MEMBER
+    jw_bool(&w, "complete", !cap->damaged);
+    fputs("}}\n", f);
+}
+
+int json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi)
 {
     fprintf(f,
             "{\"sessions\": {\"total\": %" PRIu64 ", \"plaintext\": %" PRIu64
@@ -102,7 +137,9 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
         fputs(", \"encrypted_percent\": null,\n", f);
 
     struct aggregate_cipher *cs;
-    size_t n = aggregate_ciphers(a, &cs);
+    size_t n;
+    if (aggregate_ciphers(a, &cs, &n) < 0)
+        return -1;
     fputs(" \"ciphers\": [", f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s{\"id\": \"%s\", \"name\": ", i ? ", " : "", cs[i].id);
@@ -125,43 +162,10 @@ void json_write_summary(FILE *f, const struct aggregate *a, const struct aggrega
     fprintf(f, "], \"version_unknown\": %" PRIu64 ",\n", a->version_unknown);
     fprintf(f, " \"leaks\": {\"envelope\": %" PRIu64 ", \"auth\": %" PRIu64 "},\n",
             a->leak_envelope, a->leak_auth);
-    findings_summary(f, a, fi);
-    servers_summary(f, fi);
-    fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->packets, cap->bytes);
-    fputs(" \"capture\": {", f);
-    const struct {
-        const char *key;
-        uint64_t value;
-    } counts[] = {
-        {"packets", cap->packets},
-        {"bytes", cap->bytes},
-        {"non_ip", cap->non_ip},
-        {"non_tcp", cap->non_tcp},
-        {"fragments", cap->fragments},
-        {"fragments_reassembled", cap->frags_reassembled},
-        {"fragments_dropped", cap->frags_dropped},
-        {"truncated", cap->truncated},
-        {"tunneled", cap->tunneled},
-        {"ip_length_beyond_frame", cap->ip_length_lies},
-        {"flows", cap->flows},
-        {"flows_without_payload", cap->flows_without_payload},
-        {"flows_not_smtp", cap->flows_not_smtp},
-        {"flows_after_close", cap->flows_tail_only},
-        {"gaps", cap->gaps},
-        {"gap_bytes", cap->gap_bytes},
-        {"overlap_conflicts", cap->overlap_conflicts},
-        {"flows_evicted", cap->evicted},
-        {"flows_expired", cap->expired},
-    };
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", counts[i].key, counts[i].value);
-    fputs(", \"decode_errors\": {", f);
-    for (size_t i = 0; i < cap->nerrors; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", cap->errors[i].name, cap->errors[i].count);
-    fputs("}", f);
-    if (cap->live)
-        fprintf(f, ", \"kernel_drops\": %" PRIu64, cap->kernel_drops);
-    else
-        fputs(", \"kernel_drops\": null", f);
-    fprintf(f, ", \"complete\": %s}}\n", cap->damaged ? "false" : "true");
+    if (findings_summary(f, a, fi) < 0 || servers_summary(f, fi) < 0)
+        return -1;
+    fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->decode.packets,
+            cap->decode.bytes);
+    capture_summary(f, cap);
+    return 0;
 }

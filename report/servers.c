@@ -155,15 +155,16 @@ static int by_sessions(const void *x, const void *y)
     return (a->port > b->port) - (a->port < b->port);
 }
 
-size_t servers_sorted(const struct servers *s, struct server_stats ***out)
+int servers_sorted(const struct servers *s, struct server_stats ***out, size_t *nout)
 {
     size_t n = s->count + (s->other.sessions ? 1u : 0u);
     *out = NULL;
+    *nout = 0;
     if (n == 0)
         return 0;
     struct server_stats **v = calloc(n, sizeof *v);
     if (!v)
-        return 0;
+        return -1;
     size_t k = 0;
     for (uint32_t id = 0; id < s->count; id++)
         v[k++] = row(s, id);
@@ -172,7 +173,8 @@ size_t servers_sorted(const struct servers *s, struct server_stats ***out)
     if (k > 1)
         qsort(v, k, sizeof *v, by_sessions);
     *out = v;
-    return k;
+    *nout = k;
+    return 0;
 }
 
 int server_version_bit(uint16_t version)

@@ -58,8 +58,10 @@ void servers_add(struct server_stats *s, const struct session_record *r, enum gr
                  bool with_findings, bool stripped);
 /* Sessions without STARTTLS to servers that offered it only later. */
 uint64_t servers_stripped_late(const struct servers *s);
-/* All rows, sorted by sessions (most first), then address; caller frees. */
-size_t servers_sorted(const struct servers *s, struct server_stats ***out);
+/* All rows, sorted by sessions (most first), then address, in *out (caller
+ * frees; NULL when none) and their number in *n. 0, or -1 when out of memory. */
+int servers_sorted(const struct servers *s, struct server_stats ***out, size_t *n);
+
 int server_version_bit(uint16_t version);
 const char *server_version_name(int bit);
 

@@ -25,13 +25,39 @@ static void mode_line(FILE *f, const char *name, uint64_t n, uint64_t total)
     fprintf(f, "  %-22s %8" PRIu64 "  %5.1f%%\n", name, n, pct(n, total));
 }
 
-void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                       const struct findings *fi)
+static void counter_line(FILE *f, uint64_t v, const char *label, enum counter_show show, bool live)
+{
+    bool shown =
+        show == COUNTER_ALWAYS || (show == COUNTER_NONZERO && v) || (show == COUNTER_LIVE && live);
+    if (shown)
+        fprintf(f, "%8" PRIu64 " %s\n", v, label);
+}
+
+/* Generated from decode/counters.h, by each counter's text rule. */
+static void capture_section(FILE *f, const struct aggregate_capture *cap)
+{
+    bool live = cap->capture.live;
+    fputs("\nCapture\n", f);
+#define COUNTER_TEXT(field, key, label, show) counter_line(f, cap->decode.field, label, show, live);
+    COUNTER_PIPELINE_LIST(COUNTER_TEXT)
+#undef COUNTER_TEXT
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        if (cap->decode.decode_errors[i])
+            fprintf(f, "%8" PRIu64 " packets not decoded: %s\n", cap->decode.decode_errors[i],
+                    anomaly_name((enum anomaly)i));
+#define COUNTER_TEXT(field, key, label, show)                                                      \
+    counter_line(f, cap->capture.field, label, show, live);
+    COUNTER_CAPTURE_LIST(COUNTER_TEXT)
+#undef COUNTER_TEXT
+}
+
+int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                      const struct findings *fi)
 {
     char size[32], t0[32], t1[32];
-    human_bytes(cap->bytes, size, sizeof size);
+    human_bytes(cap->decode.bytes, size, sizeof size);
     fprintf(f, "smtptls: %" PRIu64 " SMTP session%s in %" PRIu64 " packets (%s)\n", a->total,
-            a->total == 1 ? "" : "s", cap->packets, size);
+            a->total == 1 ? "" : "s", cap->decode.packets, size);
     if (a->total) {
         json_time(a->first_us, t0, sizeof t0);
         json_time(a->last_us, t1, sizeof t1);
@@ -50,7 +76,9 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
             a->starttls_offered == 1 ? "" : "s");
 
     struct aggregate_cipher *cs;
-    size_t n = aggregate_ciphers(a, &cs);
+    size_t n;
+    if (aggregate_ciphers(a, &cs, &n) < 0)
+        return -1;
     fputs("\nCiphers (encrypted sessions)\n", f);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%8" PRIu64 " %s  %s %s\n", cs[i].count, cs[i].name, cs[i].id,
@@ -83,19 +111,11 @@ void text_write_report(FILE *f, const struct aggregate *a, const struct aggregat
         fprintf(f, "%8" PRIu64 " %s\n", a->grades[g], grade_name((enum grade)g));
     if (a->grades[GRADE_UNKNOWN])
         fprintf(f, "%8" PRIu64 " unknown\n", a->grades[GRADE_UNKNOWN]);
-    text_write_findings(f, a, fi);
+    if (text_write_findings(f, a, fi) < 0)
+        return -1;
 
-    fputs("\nCapture\n", f);
-    fprintf(f, "%8" PRIu64 " TCP flows, %" PRIu64 " without payload, %" PRIu64 " not SMTP\n",
-            cap->flows, cap->flows_without_payload, cap->flows_not_smtp);
-    fprintf(f,
-            "%8" PRIu64 " stream gaps (%" PRIu64 " bytes not captured), %" PRIu64
-            " packets cut by the snapshot length\n",
-            cap->gaps, cap->gap_bytes, cap->truncated);
-    if (cap->decode_errors)
-        fprintf(f, "%8" PRIu64 " packets not decoded\n", cap->decode_errors);
-    if (cap->live)
-        fprintf(f, "%8" PRIu64 " packets dropped by the kernel\n", cap->kernel_drops);
+    capture_section(f, cap);
     if (cap->damaged)
         fputs("warning: the capture ended in damage; the report covers what came before\n", f);
+    return 0;
 }

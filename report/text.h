@@ -7,9 +7,10 @@
 #include "aggregate.h"
 #include "findings.h"
 
-void text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                       const struct findings *fi);
+/* 0, or -1 when out of memory (the report is then cut short). */
+int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                      const struct findings *fi);
 /* Servers, findings with examples, recommendations (part of the report). */
-void text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi);
+int text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi);
 
 #endif

@@ -195,12 +195,16 @@ static void recommendations(FILE *f, const struct aggregate *a, struct server_st
           f);
 }
 
-void text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi)
+int text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi)
 {
     struct server_stats **v;
-    size_t n = servers_sorted(findings_servers(fi), &v);
+    size_t n;
+    if (servers_sorted(findings_servers(fi), &v, &n) < 0)
+        return -1;
+    uint64_t late = findings_stripped_late(fi);
     servers_table(f, v, n);
-    findings_section(f, a, findings_stripped_late(fi));
+    findings_section(f, a, late);
     recommendations(f, a, v, n);
     free(v);
+    return 0;
 }

@@ -264,4 +264,12 @@ static void reasm_gap(void *ctx, int dir, uint64_t n)
     rec_printf(r, "GAP %d %llu\n", dir, (unsigned long long)n);
 }
 
-const struct reasm_sink rec_reasm_sink = {.data = reasm_data, .gap = reasm_gap};
+/* Counted, not written: the recording stays the byte sequence. */
+static void reasm_anomaly(void *ctx, int dir, enum anomaly a)
+{
+    (void)dir;
+    note_anomaly(ctx, a);
+}
+
+const struct reasm_sink rec_reasm_sink = {
+    .data = reasm_data, .gap = reasm_gap, .anomaly = reasm_anomaly};

@@ -7,7 +7,8 @@
  *   TLS    "CH legacy=0303 v2=0 suites=1301,1302 versions=0304 sni=host"
  *          "SH legacy=0303 version=0304 cipher=1301 hrr=0 v2=0 v2cipher=000000"
  *          "ALERT c|s <level> <desc>"  "REC c|s <type> clear|enc <len>"  "ANOM c|s <name>"
- *   reasm  "DATA <dir> <n>" (consecutive data of one direction coalesced)  "GAP <dir> <n>"
+ *   reasm  "DATA <dir> <n>" (consecutive data of one direction coalesced)  "GAP <dir> <n>";
+ *          its anomalies are only counted in anomalies[]
  * Bytes that are not printable ASCII are written as \xHH. */
 #ifndef SMTPTLS_TEST_RECORDER_H
 #define SMTPTLS_TEST_RECORDER_H

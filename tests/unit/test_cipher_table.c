@@ -152,7 +152,6 @@ static void test_display_unknown_as_hex(void **state)
 static void test_tls_table_sorted_and_unique(void **state)
 {
     (void)state;
-    assert_int_equal(cipher_table_size(), cipher_table_len);
     assert_true(cipher_table_len > 0);
     for (size_t i = 1; i < cipher_table_len; i++)
         assert_true(cipher_table[i - 1].id < cipher_table[i].id);

@@ -88,7 +88,6 @@ static void test_failure_latches(void **state)
     uint16_t b = 9;
     uint32_t d = 9;
     const uint8_t *sp = ten;
-    uint8_t buf[2] = {0xAA, 0xAA};
     struct cur child;
 
     assert_false(cur_u32(&c, &d)); /* 4 > 3: fails */
@@ -102,8 +101,6 @@ static void test_failure_latches(void **state)
     assert_int_equal(d, 0);
     assert_false(cur_span(&c, 1, &sp));
     assert_null(sp);
-    assert_false(cur_copy(&c, buf, 1));
-    assert_int_equal(buf[0], 0xAA);
     assert_false(cur_skip(&c, 0));
     assert_false(cur_sub(&c, 0, &child));
     assert_true(cur_failed(&child));
@@ -246,26 +243,6 @@ static void test_span_edges(void **state)
     assert_ptr_equal(cur_ptr(&c), ten);
 }
 
-static void test_copy_edges(void **state)
-{
-    (void)state;
-    uint8_t out[8];
-    memset(out, 0xEE, sizeof out);
-    struct cur c = cur_make(ten, 4);
-    assert_true(cur_copy(&c, out, 0));
-    assert_int_equal(out[0], 0xEE);
-    assert_true(cur_copy(&c, out, 4));
-    assert_memory_equal(out, ten, 4);
-    assert_int_equal(out[4], 0xEE);
-    assert_true(cur_empty(&c));
-
-    memset(out, 0xEE, sizeof out);
-    c = cur_make(ten, 4);
-    assert_false(cur_copy(&c, out, 5));
-    assert_int_equal(out[0], 0xEE); /* nothing written on failure */
-    assert_true(cur_failed(&c));
-}
-
 static void test_skip_edges(void **state)
 {
     (void)state;
@@ -391,7 +368,6 @@ int main(void)
         cmocka_unit_test(test_vec24_child),
         cmocka_unit_test(test_vec_empty_and_overlong),
         cmocka_unit_test(test_span_edges),
-        cmocka_unit_test(test_copy_edges),
         cmocka_unit_test(test_skip_edges),
         cmocka_unit_test(test_peek_edges),
         cmocka_unit_test(test_truncate_edges),

@@ -704,7 +704,6 @@ static void test_unsupported_link_type(void **state)
     assert_false(link_supported(LT_USER0));
     assert_false(link_supported(-1));
     assert_false(link_supported(100000));
-    assert_string_equal(link_name(LT_USER0), "unsupported");
     struct link_out out;
     long off;
     assert_int_equal(decode_copy(LT_USER0, ip4, sizeof ip4, &out, &off), ANOMALY_LINK_UNSUPPORTED);
@@ -712,11 +711,8 @@ static void test_unsupported_link_type(void **state)
 
     static const int supported[] = {LT_NULL, LT_EN10MB, LT_PPP,  LT_RAW,  LT_RAW101, LT_C_HDLC,
                                     LT_LOOP, LT_SLL,    LT_SLL2, LT_IPV4, LT_IPV6,   LT_NFLOG};
-    for (size_t i = 0; i < sizeof supported / sizeof supported[0]; i++) {
+    for (size_t i = 0; i < sizeof supported / sizeof supported[0]; i++)
         assert_true(link_supported(supported[i]));
-        assert_string_not_equal(link_name(supported[i]), "unsupported");
-    }
-    assert_string_equal(link_name(LT_EN10MB), "EN10MB");
 }
 
 static int free_buffers(void **state)

@@ -160,6 +160,7 @@ static void test_retransmission_delivered_once(void **state)
     assert_stream(&s, 0, "hello you");
     assert_int_equal(s.rc.dir[0].conflicts, 1);
     assert_int_equal(s.g.conflicts, 1);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OVERLAP_CONFLICT], 1);
     rs_free(&s);
 }
 
@@ -180,6 +181,7 @@ static void test_overlap_equal_bytes(void **state)
     assert_stream(&s, 0, "hello world, a sky!");
     assert_int_equal(s.rc.dir[0].conflicts, 0);
     assert_int_equal(s.rc.dir[0].gaps, 0);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OVERLAP_CONFLICT], 0);
     rs_free(&s);
 }
 
@@ -192,9 +194,11 @@ static void test_overlap_different_bytes_first_wins(void **state)
     seg(&s, 0, 1006, "world");  /* held */
     seg(&s, 0, 1006, "WORLD!"); /* differs where it overlaps; one more byte */
     assert_int_equal(s.rc.dir[0].conflicts, 1);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OVERLAP_CONFLICT], 1);
     seg(&s, 0, 1001, "hello");
     assert_stream(&s, 0, "helloworld!");
     assert_int_equal(s.g.conflicts, 1);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OVERLAP_CONFLICT], 1);
     rs_free(&s);
 }
 
@@ -338,6 +342,7 @@ static void test_held_bytes_cap_forces_gap(void **state)
     assert_true(capped_at * SEG <= LIMIT_REASM_HELD_PER_DIR + SEG);
     assert_true(s.g.held_peak <= LIMIT_REASM_HELD_PER_DIR);
     assert_true(s.g.held_cap_hits > 0);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_HELD_CAP], s.g.held_cap_hits);
     reasm_flush(&s.rc, &s.g, s.sink, s.ctx);
     assert_int_equal(s.rc.dir[0].gaps, 1);
     assert_int_equal(s.rc.dir[0].gap_bytes, 100);
@@ -356,8 +361,10 @@ static void test_out_of_window_not_held(void **state)
     seg(&s, 0, 1001 + LIMIT_REASM_WINDOW + 1000, "far away");
     assert_int_equal(s.rc.dir[0].held_bytes, 0);
     assert_int_equal(s.g.out_of_window, 1);
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OUT_OF_WINDOW], 1);
     seg(&s, 0, 1001, "near");
     assert_stream(&s, 0, "near");
+    assert_int_equal(s.r.anomalies[ANOMALY_REASM_OUT_OF_WINDOW], 1);
     rs_free(&s);
 }
 
@@ -405,10 +412,16 @@ static void stop_gap(void *ctx, int dir, uint64_t n)
     rec_reasm_sink.gap(&st->s->r, dir, n);
 }
 
+static void stop_anomaly(void *ctx, int dir, enum anomaly a)
+{
+    struct stopper *st = ctx;
+    rec_reasm_sink.anomaly(&st->s->r, dir, a);
+}
+
 static void test_stop_inside_callback(void **state)
 {
     (void)state;
-    static const struct reasm_sink stopping = {stop_data, stop_gap};
+    static const struct reasm_sink stopping = {stop_data, stop_gap, stop_anomaly};
     struct rs s;
     rs_init(&s);
     struct stopper st = {&s, 0};
@@ -425,6 +438,87 @@ static void test_stop_inside_callback(void **state)
     reasm_flush(&s.rc, &s.g, s.sink, s.ctx);
     assert_int_equal(st.calls, 1);
     assert_string_equal(rec_text(&s.r), "DATA 0 5\n");
+    rs_free(&s);
+}
+
+/* A sink that keeps each anomaly with its direction. */
+struct told {
+    struct rs *s;
+    unsigned n;
+    int dir[8];
+    enum anomaly a[8];
+};
+
+static void told_data(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct told *t = ctx;
+    rec_reasm_sink.data(&t->s->r, dir, p, n);
+}
+
+static void told_gap(void *ctx, int dir, uint64_t n)
+{
+    struct told *t = ctx;
+    rec_reasm_sink.gap(&t->s->r, dir, n);
+}
+
+static void told_anomaly(void *ctx, int dir, enum anomaly a)
+{
+    struct told *t = ctx;
+    if (t->n < 8) {
+        t->dir[t->n] = dir;
+        t->a[t->n] = a;
+    }
+    t->n++;
+}
+
+/* Each anomaly the counters count is told to the sink once, with its
+ * direction, as it happens: a conflict with held bytes and with delivered
+ * bytes, a segment too far ahead, a held-bytes cap. */
+static void test_anomalies_told_to_sink(void **state)
+{
+    (void)state;
+    static const struct reasm_sink telling = {told_data, told_gap, told_anomaly};
+    struct rs s;
+    rs_init(&s);
+    struct told t = {.s = &s};
+    s.sink = &telling;
+    s.ctx = &t;
+    syn(&s, 0, 1000);
+    syn(&s, 1, 5000);
+    seg(&s, 1, 5010, "later"); /* held: a hole before it */
+    seg(&s, 1, 5010, "LATER"); /* differs from the held copy */
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.dir[0], 1);
+    assert_int_equal(t.a[0], ANOMALY_REASM_OVERLAP_CONFLICT);
+    seg(&s, 0, 1001, "hello");
+    seg(&s, 0, 1001, "HELLO"); /* differs from the delivered copy */
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.dir[1], 0);
+    assert_int_equal(t.a[1], ANOMALY_REASM_OVERLAP_CONFLICT);
+    seg(&s, 0, 1006 + LIMIT_REASM_WINDOW + 1, "far away");
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.dir[2], 0);
+    assert_int_equal(t.a[2], ANOMALY_REASM_OUT_OF_WINDOW);
+    assert_int_equal(s.g.conflicts, 2);
+    assert_int_equal(s.g.out_of_window, 1);
+    assert_int_equal(s.g.held_cap_hits, 0);
+
+    /* Held segments fill the per-direction cap behind a hole: the next one
+     * is refused, the hole given up, and the sink told of the refusal. */
+    enum { SEG = 16384 };
+    uint8_t *data = calloc(1, SEG);
+    assert_non_null(data);
+    uint32_t at = 5100;
+    for (unsigned i = 0; s.g.held_cap_hits == 0; i++) {
+        assert_true(i <= LIMIT_REASM_HELD_PER_DIR / SEG);
+        seg_ex(&s, 1, at, data, SEG, NULL);
+        at += SEG;
+    }
+    free(data);
+    assert_int_equal(s.g.held_cap_hits, 1);
+    assert_int_equal(t.n, 4);
+    assert_int_equal(t.dir[3], 1);
+    assert_int_equal(t.a[3], ANOMALY_REASM_HELD_CAP);
     rs_free(&s);
 }
 
@@ -571,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_out_of_window_not_held),
         cmocka_unit_test(test_stop_discards_and_ignores),
         cmocka_unit_test(test_stop_inside_callback),
+        cmocka_unit_test(test_anomalies_told_to_sink),
         cmocka_unit_test(test_fin_finishes_after_hole_filled),
         cmocka_unit_test(test_reply_not_delivered_before_its_command),
         cmocka_unit_test(test_reply_to_lost_command_still_delivered),

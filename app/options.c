@@ -1,0 +1,356 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "pipeline.h"
+
+#define PORTS_BPF "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525"
+#define FRAGS_BPF                                                                                  \
+    "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or udp port 4789 or udp port 2152 or "      \
+    "ip proto 47 or ip6 proto 47"
+#define DEFAULT_BPF_PLAIN PORTS_BPF " or " FRAGS_BPF
+/* Span ports carry 802.1Q tags, which a plain port filter does not see through. */
+#define DEFAULT_BPF                                                                                \
+    DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN " or (vlan and (" DEFAULT_BPF_PLAIN "))" \
+                      "))"
+
+#define ANY_PORT_BPF_PLAIN "tcp or " FRAGS_BPF
+#define ANY_PORT_BPF ANY_PORT_BPF_PLAIN " or (vlan and (" ANY_PORT_BPF_PLAIN "))"
+
+/* Decimal digits only: no sign, blanks or base prefix, as strtoull allows. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Each option's setter: 0, or OPTIONS_ERR_USAGE with one line in err. */
+typedef int (*option_set)(struct options *o, const char *arg, char *err, size_t errlen);
+
+static int set_file(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->files[o->nfiles++] = arg; /* the array has room for every argument */
+    return 0;
+}
+
+static int set_iface(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->iface = arg;
+    return 0;
+}
+
+static int set_user(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->user = arg;
+    return 0;
+}
+
+static int set_json(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->json = true;
+    return 0;
+}
+
+static int set_sessions(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->sessions_path = arg;
+    return 0;
+}
+
+static int set_any_port(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->any_port = true;
+    return 0;
+}
+
+static int set_ndpi_all(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->ndpi = PIPELINE_NDPI_ALL;
+    return 0;
+}
+
+static int set_no_ndpi(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->ndpi = PIPELINE_NDPI_OFF;
+    return 0;
+}
+
+static int set_idle_timeout(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_u64(arg, LIMIT_IDLE_TIMEOUT_S_MAX, &v) < 0 || v == 0) {
+        snprintf(err, errlen, "--idle-timeout: not a number of seconds: %s", arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->idle_timeout_s = v;
+    return 0;
+}
+
+static int set_max_flows(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_u64(arg, LIMIT_FLOWS_MAX, &v) < 0 || v < LIMIT_FLOWS_MIN) {
+        snprintf(err, errlen, "--max-flows: want a number from %u to %u: %s", LIMIT_FLOWS_MIN,
+                 LIMIT_FLOWS_MAX, arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->max_flows = (uint32_t)v;
+    return 0;
+}
+
+static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->action = OPTIONS_HELP;
+    return 0;
+}
+
+static int set_version(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->action = OPTIONS_VERSION;
+    return 0;
+}
+
+/* One row per option, in --help order. An option with a letter is also
+ * reached by it; arg names its value (NULL: a flag); in help, '\n' starts a
+ * continuation line; shown_default, when not 0, ends the help as "(N)". */
+static const struct option_row {
+    char letter;
+    const char *name;
+    const char *arg;
+    option_set set;
+    const char *help;
+    uint64_t shown_default;
+} option_table[] = {
+    {.letter = 'r',
+     .arg = "FILE",
+     .set = set_file,
+     .help = "read a pcap or pcapng file ('-' for standard input);\n"
+             "repeat to read several files as one capture"},
+    {.letter = 'i',
+     .arg = "IFACE",
+     .set = set_iface,
+     .help = "capture live; Ctrl-C or SIGTERM ends it and reports"},
+    {.letter = 'Z',
+     .arg = "USER",
+     .set = set_user,
+     .help = "drop root privileges to USER once the interface is open\n"
+             "(default when run as root: nobody)"},
+    {.name = "json",
+     .set = set_json,
+     .help = "print the summary as one JSON object instead of text"},
+    {.name = "sessions",
+     .arg = "PATH",
+     .set = set_sessions,
+     .help = "write one JSON record per session to PATH ('-': stdout)"},
+    {.name = "any-port",
+     .set = set_any_port,
+     .help = "look at all TCP: SMTP on any port is found by its\n"
+             "commands or by nDPI (the default filter becomes 'tcp')"},
+    {.name = "ndpi-all",
+     .set = set_ndpi_all,
+     .help = "ask nDPI about every flow, also on the SMTP ports (slower;\n"
+             "by default only flows off the SMTP ports)"},
+    {.name = "no-ndpi", .set = set_no_ndpi, .help = "never ask nDPI"},
+    {.name = "idle-timeout",
+     .arg = "S",
+     .set = set_idle_timeout,
+     .help = "close a flow idle for S seconds of capture time",
+     .shown_default = LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u},
+    {.name = "max-flows",
+     .arg = "N",
+     .set = set_max_flows,
+     .help = "flows tracked at once; the longest idle is evicted",
+     .shown_default = LIMIT_FLOWS_DEFAULT},
+    {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
+    {.letter = 'V',
+     .name = "version",
+     .set = set_version,
+     .help = "versions of smtptls and of the libraries it uses"},
+};
+
+#define OPTION_ROWS (sizeof option_table / sizeof option_table[0])
+
+/* getopt_long's value for a row: its letter, or a number past every char. */
+static int row_value(size_t i)
+{
+    return option_table[i].letter ? option_table[i].letter : 256 + (int)i;
+}
+
+static void defaults(struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->action = OPTIONS_RUN;
+    o->ndpi = PIPELINE_NDPI_OFF_PORT;
+    o->idle_timeout_s = LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u;
+    o->max_flows = LIMIT_FLOWS_DEFAULT;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = calloc(1, len);
+    if (!s)
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static void bad_option(int argc, char **argv, char *err, size_t errlen)
+{
+    int c = optopt;
+    bool takes_arg = false;
+    for (size_t i = 0; i < OPTION_ROWS; i++)
+        if (option_table[i].letter && option_table[i].letter == c && option_table[i].arg)
+            takes_arg = true;
+    if (c > 0 && c < 128 && c != '?')
+        snprintf(err, errlen, "option -%c: %s (see --help)", c,
+                 takes_arg ? "needs an argument" : "unknown option");
+    else
+        snprintf(err, errlen, "unknown option or missing argument: %s (see --help)",
+                 optind - 1 < argc ? argv[optind - 1] : "");
+}
+
+/* Rules across options, once they are all read. */
+static int check(struct options *o, int nrest, char **rest, char *err, size_t errlen)
+{
+    if ((o->nfiles == 0) == (o->iface == NULL)) {
+        snprintf(err, errlen, "%s",
+                 o->nfiles ? "-r and -i cannot be combined"
+                           : "nothing to read: give -r FILE or -i IFACE (see --help)");
+        return OPTIONS_ERR_USAGE;
+    }
+    if (nrest > 0) {
+        o->filter_owned = join_args(nrest, rest);
+        if (!o->filter_owned) {
+            snprintf(err, errlen, "out of memory");
+            return OPTIONS_ERR_NOMEM;
+        }
+        o->filter = o->filter_owned;
+        o->filter_given = true;
+    } else {
+        o->filter = o->any_port ? ANY_PORT_BPF : DEFAULT_BPF;
+        o->fallback_filter = o->any_port ? ANY_PORT_BPF_PLAIN : DEFAULT_BPF_PLAIN;
+    }
+    return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+    defaults(o);
+    if (errlen)
+        err[0] = '\0';
+    o->files = calloc((size_t)argc + 1u, sizeof *o->files);
+    if (!o->files) {
+        snprintf(err, errlen, "out of memory");
+        return OPTIONS_ERR_NOMEM;
+    }
+    char shorts[1 + 2 * OPTION_ROWS + 1];
+    struct option longs[OPTION_ROWS + 1];
+    size_t ns = 0, nl = 0;
+    shorts[ns++] = '+'; /* options end at the first word of the filter */
+    for (size_t i = 0; i < OPTION_ROWS; i++) {
+        const struct option_row *r = &option_table[i];
+        if (r->letter) {
+            shorts[ns++] = r->letter;
+            if (r->arg)
+                shorts[ns++] = ':';
+        }
+        if (r->name)
+            longs[nl++] = (struct option){r->name, r->arg ? required_argument : no_argument, NULL,
+                                          row_value(i)};
+    }
+    shorts[ns] = '\0';
+    longs[nl] = (struct option){NULL, 0, NULL, 0};
+
+    optind = 0; /* glibc: start afresh, also on a second call */
+    opterr = 0; /* one line of our own instead of getopt's */
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        size_t i = 0;
+        while (i < OPTION_ROWS && row_value(i) != c)
+            i++;
+        if (i == OPTION_ROWS) {
+            bad_option(argc, argv, err, errlen);
+            return OPTIONS_ERR_USAGE;
+        }
+        int rc = option_table[i].set(o, optarg, err, errlen);
+        if (rc < 0)
+            return rc;
+        if (o->action != OPTIONS_RUN)
+            return OPTIONS_OK; /* -h and -V answer at once, as they come */
+    }
+    return check(o, argc - optind, argv + optind, err, errlen);
+}
+
+void options_free(struct options *o)
+{
+    free(o->files);
+    free(o->filter_owned);
+    o->files = NULL;
+    o->filter_owned = NULL;
+}
+
+static void option_line(FILE *f, const struct option_row *r)
+{
+    char synopsis[64];
+    int n = 0;
+    if (r->letter)
+        n += snprintf(synopsis + n, sizeof synopsis - (size_t)n, "-%c%s", r->letter,
+                      r->name ? ", " : "");
+    if (r->name)
+        n += snprintf(synopsis + n, sizeof synopsis - (size_t)n, "--%s", r->name);
+    if (r->arg)
+        snprintf(synopsis + n, sizeof synopsis - (size_t)n, " %s", r->arg);
+    fprintf(f, "  %-20s", synopsis);
+    for (const char *h = r->help; *h;) {
+        size_t len = strcspn(h, "\n");
+        fprintf(f, "%.*s", (int)len, h);
+        h += len;
+        if (*h == '\n') {
+            h++;
+            fprintf(f, "\n  %20s", "");
+        }
+    }
+    if (r->shown_default)
+        fprintf(f, " (%" PRIu64 ")", r->shown_default);
+    fputc('\n', f);
+}
+
+void options_usage(FILE *f)
+{
+    fputs("usage: smtptls (-r FILE... | -i IFACE) [options] [filter expression...]\n"
+          "\n"
+          "Passive report of SMTP encryption: plaintext vs STARTTLS vs implicit TLS, the\n"
+          "negotiated TLS versions and cipher suites, and what leaked in cleartext.\n"
+          "\n",
+          f);
+    for (size_t i = 0; i < OPTION_ROWS; i++)
+        option_line(f, &option_table[i]);
+    fputs("\n"
+          "The filter is a BPF expression, as for tcpdump; the default is TCP ports\n"
+          "25, 465, 587 and 2525 (VLAN-tagged or not) and IP fragments.\n"
+          "\n"
+          "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
+          "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
+          "filter; 4 the capture is damaged (everything before the damage is reported);\n"
+          "5 an output cannot be written; 7 out of memory.\n",
+          f);
+}

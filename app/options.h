@@ -1,0 +1,53 @@
+/* The command line: every option, its default and its rules, in one place.
+ * Adding an option is one row in options.c's table, one field here and, if
+ * it takes a value, the function that checks it. */
+#ifndef SMTPTLS_OPTIONS_H
+#define SMTPTLS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum options_action {
+    OPTIONS_RUN,     /* read the capture and report */
+    OPTIONS_HELP,    /* -h: print options_usage */
+    OPTIONS_VERSION, /* -V: print the versions */
+};
+
+struct options {
+    enum options_action action;
+    const char **files; /* -r, in the order given (owned array, borrowed strings) */
+    size_t nfiles;
+    const char *iface;         /* -i */
+    const char *user;          /* -Z */
+    const char *sessions_path; /* --sessions; "-" is standard output */
+    bool json;                 /* --json */
+    bool any_port;             /* --any-port */
+    int ndpi;                  /* --ndpi-all, --no-ndpi: a PIPELINE_NDPI_* value */
+    uint64_t idle_timeout_s;   /* --idle-timeout */
+    uint32_t max_flows;        /* --max-flows */
+    /* The BPF filter: the words after the options, joined (owned), or the
+     * default, with a fallback for link types where the default does not
+     * compile; filter_given says which. */
+    const char *filter;
+    const char *fallback_filter; /* NULL when the filter was given */
+    bool filter_given;
+    char *filter_owned;
+};
+
+enum options_status {
+    OPTIONS_OK = 0,
+    OPTIONS_ERR_USAGE = -1, /* a bad or missing option; one line in err */
+    OPTIONS_ERR_NOMEM = -2, /* out of memory; "out of memory" in err */
+};
+
+/* Parse and check argv into *o (defaults first). On error, err holds one line
+ * without the "smtptls: " prefix. *o is to be released with options_free
+ * whatever the result. Uses getopt_long and may be called again. */
+int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
+void options_free(struct options *o);
+/* --help: the usage text, generated from the table. */
+void options_usage(FILE *f);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * test_options.c - the command line (app/options.h): each option, numbers at
+ * and past their bounds (decode/caps.h), the rules across options, the
+ * messages tests/robustness/check_inputs.py relies on, and the usage text
+ * generated from the table.
+ */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include "options.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "pipeline.h"
+
+struct parsed {
+    struct options o;
+    int rc;
+    char err[256];
+};
+
+/* Parse a NULL-terminated list of words after "smtptls". */
+static void parse(struct parsed *p, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)"smtptls";
+    va_list ap;
+    va_start(ap, p);
+    for (const char *w; (w = va_arg(ap, const char *)) != NULL;) {
+        assert_true(argc < 31);
+        argv[argc++] = (char *)w;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    memset(p, 0, sizeof *p);
+    p->rc = options_parse(argc, argv, &p->o, p->err, sizeof p->err);
+}
+
+static void done(struct parsed *p)
+{
+    options_free(&p->o);
+}
+
+static void assert_usage_error(struct parsed *p, const char *msg)
+{
+    assert_int_equal(p->rc, OPTIONS_ERR_USAGE);
+    assert_string_equal(p->err, msg);
+    done(p);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.action, OPTIONS_RUN);
+    assert_int_equal(p.o.nfiles, 1);
+    assert_string_equal(p.o.files[0], "a.pcap");
+    assert_null(p.o.files[1]);
+    assert_null(p.o.iface);
+    assert_null(p.o.user);
+    assert_null(p.o.sessions_path);
+    assert_false(p.o.json);
+    assert_false(p.o.any_port);
+    assert_int_equal(p.o.ndpi, PIPELINE_NDPI_OFF_PORT);
+    assert_int_equal(p.o.idle_timeout_s, LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u);
+    assert_int_equal(p.o.max_flows, LIMIT_FLOWS_DEFAULT);
+    assert_false(p.o.filter_given);
+    assert_non_null(p.o.filter);
+    assert_non_null(strstr(p.o.filter, "tcp port 25 "));
+    assert_non_null(p.o.fallback_filter);
+    assert_null(strstr(p.o.fallback_filter, "vlan"));
+    done(&p);
+}
+
+static void test_each_option(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", "-r", "-", "-Z", "mail", "--json", "--sessions", "s.jsonl",
+          "--any-port", "--ndpi-all", "--idle-timeout", "60", "--max-flows", "1000", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.nfiles, 2);
+    assert_string_equal(p.o.files[0], "a.pcap");
+    assert_string_equal(p.o.files[1], "-");
+    assert_string_equal(p.o.user, "mail");
+    assert_true(p.o.json);
+    assert_string_equal(p.o.sessions_path, "s.jsonl");
+    assert_true(p.o.any_port);
+    assert_int_equal(p.o.ndpi, PIPELINE_NDPI_ALL);
+    assert_int_equal(p.o.idle_timeout_s, 60);
+    assert_int_equal(p.o.max_flows, 1000);
+    /* --any-port widens the default filter to all TCP */
+    assert_false(p.o.filter_given);
+    assert_int_equal(strncmp(p.o.filter, "tcp or ", 7), 0);
+    assert_int_equal(strncmp(p.o.fallback_filter, "tcp or ", 7), 0);
+    done(&p);
+
+    parse(&p, "-i", "eth1", "--ndpi-all", "--no-ndpi", NULL); /* the last one wins */
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.iface, "eth1");
+    assert_int_equal(p.o.nfiles, 0);
+    assert_int_equal(p.o.ndpi, PIPELINE_NDPI_OFF);
+    done(&p);
+
+    parse(&p, "-r", "a.pcap", "--sessions=-", "--max-flows=16", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.sessions_path, "-");
+    assert_int_equal(p.o.max_flows, 16);
+    done(&p);
+}
+
+static void test_filter_words(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", "tcp", "port", "25", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_true(p.o.filter_given);
+    assert_string_equal(p.o.filter, "tcp port 25");
+    assert_null(p.o.fallback_filter);
+    done(&p);
+
+    /* Options end at the filter's first word: what follows is filter. */
+    parse(&p, "-r", "a.pcap", "tcp", "--json", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_false(p.o.json);
+    assert_string_equal(p.o.filter, "tcp --json");
+    done(&p);
+
+    parse(&p, "-r", "a.pcap", "--", "-x", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.filter, "-x");
+    done(&p);
+}
+
+static void test_max_flows_bounds(void **state)
+{
+    (void)state;
+    char buf[32];
+    struct parsed p;
+    char want[128];
+    snprintf(want, sizeof want, "--max-flows: want a number from %u to %u: ", LIMIT_FLOWS_MIN,
+             LIMIT_FLOWS_MAX);
+    const uint64_t good[] = {LIMIT_FLOWS_MIN, LIMIT_FLOWS_DEFAULT, LIMIT_FLOWS_MAX};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)good[i]);
+        parse(&p, "-r", "a", "--max-flows", buf, NULL);
+        assert_int_equal(p.rc, OPTIONS_OK);
+        assert_int_equal(p.o.max_flows, good[i]);
+        done(&p);
+    }
+    char below[32], above[32];
+    snprintf(below, sizeof below, "%u", LIMIT_FLOWS_MIN - 1u);
+    snprintf(above, sizeof above, "%llu", (unsigned long long)LIMIT_FLOWS_MAX + 1u);
+    const char *bad[] = {below, above, "0",   "lots", "",     "12x",
+                         "-20", "+20", " 20", "1e3",  "0x20", "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        parse(&p, "-r", "a", "--max-flows", bad[i], NULL);
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s%s", want, bad[i]);
+        assert_usage_error(&p, msg);
+    }
+}
+
+static void test_idle_timeout_bounds(void **state)
+{
+    (void)state;
+    struct parsed p;
+    char max[32], above[32];
+    snprintf(max, sizeof max, "%u", LIMIT_IDLE_TIMEOUT_S_MAX);
+    snprintf(above, sizeof above, "%llu", (unsigned long long)LIMIT_IDLE_TIMEOUT_S_MAX + 1u);
+    parse(&p, "-r", "a", "--idle-timeout", "1", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.idle_timeout_s, 1);
+    done(&p);
+    parse(&p, "-r", "a", "--idle-timeout", max, NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.idle_timeout_s, LIMIT_IDLE_TIMEOUT_S_MAX);
+    done(&p);
+    const char *bad[] = {"0", above, "-1", " 1", "+1", "soon", "", "5s", "18446744073709551616"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "--idle-timeout: not a number of seconds: %s", bad[i]);
+        parse(&p, "-r", "a", "--idle-timeout", bad[i], NULL);
+        assert_usage_error(&p, msg);
+    }
+}
+
+static void test_inputs_rule(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", "-i", "lo", NULL);
+    assert_usage_error(&p, "-r and -i cannot be combined");
+    parse(&p, "-i", "lo", "-r", "a.pcap", NULL);
+    assert_usage_error(&p, "-r and -i cannot be combined");
+    parse(&p, NULL);
+    assert_usage_error(&p, "nothing to read: give -r FILE or -i IFACE (see --help)");
+    parse(&p, "--json", "tcp", NULL);
+    assert_usage_error(&p, "nothing to read: give -r FILE or -i IFACE (see --help)");
+}
+
+static void test_unknown_and_missing(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "--frobnicate", NULL);
+    assert_usage_error(&p, "unknown option or missing argument: --frobnicate (see --help)");
+    parse(&p, "-r", "a", "-x", NULL);
+    assert_usage_error(&p, "option -x: unknown option (see --help)");
+    parse(&p, "-r", NULL);
+    assert_usage_error(&p, "option -r: needs an argument (see --help)");
+    parse(&p, "-r", "a", "-i", NULL);
+    assert_usage_error(&p, "option -i: needs an argument (see --help)");
+    parse(&p, "-r", "a", "-Z", NULL);
+    assert_usage_error(&p, "option -Z: needs an argument (see --help)");
+    parse(&p, "-r", "a", "--sessions", NULL);
+    assert_usage_error(&p, "unknown option or missing argument: --sessions (see --help)");
+    parse(&p, "-r", "a", "--json=yes", NULL);
+    assert_usage_error(&p, "unknown option or missing argument: --json=yes (see --help)");
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-h", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.action, OPTIONS_HELP);
+    done(&p);
+    parse(&p, "--version", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.action, OPTIONS_VERSION);
+    done(&p);
+    /* They answer as they come: nothing after them is checked, what comes
+     * before is. */
+    parse(&p, "-V", "--frobnicate", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.action, OPTIONS_VERSION);
+    done(&p);
+    parse(&p, "--max-flows", "1", "--help", NULL);
+    assert_int_equal(p.rc, OPTIONS_ERR_USAGE);
+    done(&p);
+}
+
+static void test_parse_again(void **state)
+{
+    (void)state;
+    struct parsed p;
+    for (int i = 0; i < 3; i++) {
+        parse(&p, "-r", "x", "-x", NULL);
+        assert_usage_error(&p, "option -x: unknown option (see --help)");
+        parse(&p, "-r", "a", "--json", NULL);
+        assert_int_equal(p.rc, OPTIONS_OK);
+        assert_true(p.o.json);
+        assert_int_equal(p.o.nfiles, 1);
+        done(&p);
+    }
+}
+
+static void test_usage_from_table(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    options_usage(f);
+    assert_int_equal(fclose(f), 0);
+    const char *lines[] = {
+        "\n  -r FILE             read a pcap or pcapng file ('-' for standard input);\n"
+        "                      repeat to read several files as one capture\n",
+        "\n  -i IFACE            capture live",
+        "\n  -Z USER             drop root privileges",
+        "\n  --json              print the summary",
+        "\n  --sessions PATH     write one JSON record",
+        "\n  --any-port          look at all TCP",
+        "\n  --ndpi-all          ask nDPI",
+        "\n  --no-ndpi           never ask nDPI\n",
+        "\n  --idle-timeout S    close a flow idle for S seconds of capture time (300)\n",
+        "\n  --max-flows N       flows tracked at once; the longest idle is evicted (40000)\n",
+        "\n  -h, --help          this text\n",
+        "\n  -V, --version       ",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!strstr(buf, lines[i]))
+            fail_msg("usage lacks \"%s\":\n%s", lines[i], buf);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_each_option),
+        cmocka_unit_test(test_filter_words),
+        cmocka_unit_test(test_max_flows_bounds),
+        cmocka_unit_test(test_idle_timeout_bounds),
+        cmocka_unit_test(test_inputs_rule),
+        cmocka_unit_test(test_unknown_and_missing),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_parse_again),
+        cmocka_unit_test(test_usage_from_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
