@@ -110,8 +110,8 @@ static void on_record(void *ctx, const struct session_record *r)
     struct verdict v;
     findings_judge(run->findings, r, &v);
     aggregate_add(&run->agg, r, &v);
-    if (run->sessions)
-        json_write_session(run->sessions, r, &v);
+    if (run->sessions && json_write_session(run->sessions, r, &v) < 0)
+        fputs("smtptls: a session record could not be written (out of memory)\n", stderr);
 }
 
 static void on_packet(void *ctx, const struct capture_packet *cp)
@@ -368,10 +368,12 @@ int main(int argc, char **argv)
     fill_capture(&totals, pipeline_stats(run.pl), &cs);
     totals.damaged = cst == CAPTURE_ERR_READ;
 
-    if (json)
-        json_write_summary(stdout, &run.agg, &totals, run.findings);
-    else
+    if (!json) {
         text_write_report(stdout, &run.agg, &totals, run.findings);
+    } else if (json_write_summary(stdout, &run.agg, &totals, run.findings) < 0) {
+        fputs("smtptls: the JSON summary could not be written (out of memory)\n", stderr);
+        status = EXIT_OUTPUT;
+    }
     if (cst == CAPTURE_ERR_READ) {
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
         status = EXIT_DAMAGED;
