@@ -128,10 +128,10 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-static void put_escaped(struct jsonb *b, const unsigned char *p, size_t n)
+/* The rest of a string from its first byte that is not copied as it is. */
+static void put_escaped_tail(struct jsonb *b, const unsigned char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    put_char(b, '"');
     size_t i = 0;
     while (i < n) {
         size_t run = i;
@@ -157,6 +157,58 @@ static void put_escaped(struct jsonb *b, const unsigned char *p, size_t n)
             i++;
         }
     }
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Is one of the eight bytes of w not C_COPY? A byte below 0x20, above 0x7E,
+ * '"' or '\\' (the "determine if a word has a byte less than, greater than,
+ * equal to n" tests of Sean Anderson's Bit Twiddling Hacks; exact for "is
+ * there one", which is all that is asked). */
+static inline bool word_special(uint64_t w)
+{
+    uint64_t quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\');
+    uint64_t below = (w - ONES * 0x20u) & ~w;
+    uint64_t above = (w + ONES) | w;
+    uint64_t equal = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash);
+    return ((below | above | equal) & HIGHS) != 0;
+}
+
+/* Copies the leading bytes of p that need no escaping to o, eight at a
+ * time while it can; returns how many. */
+static inline size_t copy_plain(char *o, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (uint64_t w; n - i >= 8; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (word_special(w))
+            break;
+        memcpy(o + i, &w, 8);
+    }
+    while (i < n && byte_class[p[i]] == C_COPY) {
+        o[i] = (char)p[i];
+        i++;
+    }
+    return i;
+}
+
+/* A quoted, escaped string. Keys and most values are plain ASCII: those
+ * are copied at once into room reserved for them (an escaped string is
+ * never shorter, so a cap that refuses the room refuses the string). */
+static void put_string(struct jsonb *b, const unsigned char *p, size_t n)
+{
+    if (n > b->max) {
+        fail(b, JB_ERR_CAP);
+        return;
+    }
+    if (!reserve(b, n + 2))
+        return;
+    b->buf[b->len] = '"';
+    size_t i = copy_plain(b->buf + b->len + 1, p, n);
+    b->len += 1 + i;
+    if (i < n)
+        put_escaped_tail(b, p + i, n - i);
     put_char(b, '"');
 }
 
@@ -181,24 +233,41 @@ static bool member(struct jsonb *b, const char *key)
     }
     bool first = !(*level & LEVEL_MEMBERS);
     *level |= LEVEL_MEMBERS;
+    size_t indent = b->wrap ? b->wrap - 1u : 0u;
+    size_t klen = key ? strlen(key) : 0u;
+    /* the comma, then a space or a new line and its indent, then "key": */
+    size_t sep = (first ? 0u : 1u) + (b->wrap ? 1u + indent : first ? 0u : 1u);
+    if (klen > b->max) {
+        fail(b, JB_ERR_CAP);
+        return false;
+    }
+    if (!reserve(b, sep + (key ? klen + 4u : 0u)))
+        return false;
+    char *o = b->buf + b->len;
     if (!first)
-        put_char(b, ',');
+        *o++ = ',';
     if (b->wrap) {
-        unsigned indent = b->wrap - 1;
+        *o++ = '\n';
+        memset(o, ' ', indent);
+        o += indent;
         b->wrap = 0;
-        if (reserve(b, 1 + (size_t)indent)) {
-            b->buf[b->len] = '\n';
-            memset(b->buf + b->len + 1, ' ', indent);
-            b->len += 1 + (size_t)indent;
-        }
     } else if (!first) {
-        put_char(b, ' ');
+        *o++ = ' ';
     }
-    if (key) {
-        put_escaped(b, (const unsigned char *)key, strlen(key));
+    b->len = (size_t)(o - b->buf);
+    if (!key)
+        return true;
+    const unsigned char *k = (const unsigned char *)key;
+    size_t i = copy_plain(o + 1, k, klen);
+    if (i < klen) { /* a key to escape: rare, the slow way */
+        put_string(b, k, klen);
         put(b, ": ", 2);
+        return b->error == JB_OK;
     }
-    return b->error == JB_OK;
+    o[0] = '"';
+    memcpy(o + 1 + klen, "\": ", 3);
+    b->len += klen + 4;
+    return true;
 }
 
 static void open_level(struct jsonb *b, const char *key, uint8_t kind, char bracket)
@@ -238,7 +307,7 @@ void jb_close(struct jsonb *b)
 void jb_strn(struct jsonb *b, const char *key, const void *p, size_t n)
 {
     if (member(b, key))
-        put_escaped(b, p, n);
+        put_string(b, p, n);
 }
 
 void jb_str(struct jsonb *b, const char *key, const char *s)
@@ -246,7 +315,7 @@ void jb_str(struct jsonb *b, const char *key, const char *s)
     if (!s)
         jb_null(b, key);
     else if (member(b, key))
-        put_escaped(b, (const unsigned char *)s, strlen(s));
+        put_string(b, (const unsigned char *)s, strlen(s));
 }
 
 /* Decimal digits of v, written backwards from end; returns the first. */

@@ -227,6 +227,44 @@ static void test_same_as_previous_writer(void **state)
     }
 }
 
+/* Plain text is copied eight bytes at a time: every byte value at every
+ * position of a word, and of the tail after the last whole word. */
+static void test_each_byte_in_plain_text(void **state)
+{
+    (void)state;
+    unsigned char in[21];
+    for (unsigned c = 0; c < 256; c++) {
+        for (size_t at = 0; at < sizeof in; at++) {
+            memset(in, 'p', sizeof in);
+            in[at] = (unsigned char)c;
+            char *ref = NULL;
+            size_t ref_len = 0;
+            FILE *f = open_memstream(&ref, &ref_len);
+            assert_non_null(f);
+            json_string_ref(f, (const char *)in, sizeof in);
+            assert_int_equal(fclose(f), 0);
+            jb_reset(&b);
+            jb_strn(&b, NULL, in, sizeof in);
+            assert_int_equal(jb_len(&b), ref_len);
+            assert_memory_equal(jb_data(&b), ref, ref_len);
+            /* and as a key */
+            char key[sizeof in + 1];
+            memcpy(key, in, sizeof in);
+            key[sizeof in] = '\0';
+            if (c != 0) { /* a C string ends at its NUL */
+                jb_reset(&b);
+                jb_open_object(&b, NULL);
+                jb_null(&b, key);
+                jb_close(&b);
+                assert_int_equal(jb_error(&b), JB_OK);
+                assert_int_equal(jb_len(&b), ref_len + 8); /* {KEY: null} */
+                assert_memory_equal(jb_data(&b) + 1, ref, ref_len);
+            }
+            free(ref);
+        }
+    }
+}
+
 static void test_nesting_and_separators(void **state)
 {
     (void)state;
@@ -401,6 +439,22 @@ static void test_cap(void **state)
     jb_reset(&s);
     jb_str(&s, NULL, "a\x01"); /* 9 once escaped */
     assert_int_equal(jb_error(&s), JB_ERR_CAP);
+    jb_reset(&s);
+    jb_open_object(&s, NULL);
+    jb_u64(&s, "k", 1);
+    jb_close(&s); /* {"k": 1}: 8 */
+    assert_int_equal(jb_error(&s), JB_OK);
+    assert_int_equal(jb_len(&s), 8);
+    jb_reset(&s);
+    jb_open_object(&s, NULL);
+    jb_u64(&s, "k", 10);
+    jb_close(&s); /* 9 */
+    assert_int_equal(jb_error(&s), JB_ERR_CAP);
+    jb_reset(&s);
+    jb_open_object(&s, NULL);
+    jb_null(&s, "a key longer than the cap");
+    assert_int_equal(jb_error(&s), JB_ERR_CAP);
+    assert_true(jb_len(&s) <= 8);
     jb_free(&s);
 
     /* the record cap itself: 1 MiB of text is refused, not cut */
@@ -464,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_overlong_forms_refused),
         cmocka_unit_test(test_surrogates_refused),
         cmocka_unit_test(test_same_as_previous_writer),
+        cmocka_unit_test(test_each_byte_in_plain_text),
         cmocka_unit_test(test_nesting_and_separators),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_wrap_and_lines),
