@@ -32,6 +32,7 @@ struct run {
     struct aggregate agg;
     struct findings *findings;
     FILE *sessions;
+    struct jsonb record; /* one session's JSON line, reused */
 };
 
 static struct capture *volatile running;
@@ -50,8 +51,14 @@ static void on_record(void *ctx, const struct session_record *r)
     struct verdict v;
     findings_judge(run->findings, r, &v);
     aggregate_add(&run->agg, r, &v);
-    if (run->sessions)
-        json_write_session(run->sessions, r, &v);
+    size_t len;
+    const char *line;
+    if (!run->sessions)
+        return;
+    if ((line = json_session(&run->record, r, &v, &len)) != NULL)
+        fwrite(line, 1, len, run->sessions);
+    else
+        fputs("smtptls: a session record could not be written (out of memory)\n", stderr);
 }
 
 static void on_packet(void *ctx, const struct capture_packet *cp)
@@ -116,6 +123,7 @@ static int start(struct run *run, const struct options *o)
     };
     run->pl = pipeline_new(&pc, on_record, run);
     run->findings = findings_new(&key);
+    jb_init(&run->record, LIMIT_JSON_RECORD);
     if (!run->pl || !run->findings || aggregate_init(&run->agg) < 0) {
         fputs("smtptls: out of memory\n", stderr);
         return APP_NOMEM;
@@ -128,6 +136,7 @@ static void stop(struct run *run)
     pipeline_free(run->pl);
     aggregate_free(&run->agg);
     findings_free(run->findings);
+    jb_free(&run->record);
 }
 
 /* Ctrl-C and SIGTERM end the capture; the report still comes. */

@@ -90,4 +90,9 @@
 #define LIMIT_JSON_SERVERS 100u     /* servers in the JSON summary */
 #define LIMIT_TEXT_SERVERS 20u      /* servers in the text report */
 
+/* JSON output (report/jsonb.h). */
+#define LIMIT_JSON_RECORD (1u << 20)   /* one session record; the largest is ~16 KB (test_json) */
+#define LIMIT_JSON_SUMMARY (32u << 20) /* the summary: 65,536 cipher rows fit several times */
+#define LIMIT_JSON_DEPTH 8u            /* objects and arrays open at once (the output uses 3) */
+
 #endif

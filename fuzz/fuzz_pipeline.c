@@ -40,6 +40,7 @@ struct sink_state {
     uint64_t report_digest;            /* of the summary JSON and the text report */
     struct findings *findings;
     struct aggregate agg;
+    struct jsonb jb; /* session lines, reused */
 };
 
 static bool cstr_in(const char *s, size_t cap)
@@ -50,7 +51,7 @@ static bool cstr_in(const char *s, size_t cap)
 #define CSTR_OK(field) FUZZ_CHECK(cstr_in((field), sizeof(field)))
 
 /* Check the JSON text, return a digest of it. */
-static uint64_t json_digest(char *buf, size_t len)
+static uint64_t json_digest(const char *buf, size_t len)
 {
     long bad = json_check((const uint8_t *)buf, len);
     if (bad >= 0) {
@@ -60,19 +61,36 @@ static uint64_t json_digest(char *buf, size_t len)
     return fuzz_digest(0, (const uint8_t *)buf, len);
 }
 
-static uint64_t session_json(const struct session_record *r, const struct verdict *v)
+/* One record's line: valid JSON, one line, its digest. */
+static uint64_t session_line(const char *line, size_t len)
+{
+    FUZZ_CHECK(len > 0 && line[len - 1] == '\n');
+    FUZZ_CHECK(memchr(line, '\n', len) == line + len - 1);
+    return json_digest(line, len);
+}
+
+/* Through FILE, as main.c writes it. */
+static uint64_t session_json_file(const struct session_record *r, const struct verdict *v)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    json_write_session(f, r, v);
+    FUZZ_CHECK(json_write_session(f, r, v) == 0);
     FUZZ_CHECK(fclose(f) == 0);
-    FUZZ_CHECK(len > 0 && buf[len - 1] == '\n'); /* one line per record */
-    FUZZ_CHECK(memchr(buf, '\n', len) == buf + len - 1);
-    uint64_t h = json_digest(buf, len);
+    uint64_t h = session_line(buf, len);
     free(buf);
     return h;
+}
+
+/* Into one builder reused for every record. */
+static uint64_t session_json(struct jsonb *b, const struct session_record *r,
+                             const struct verdict *v)
+{
+    size_t len = 0;
+    const char *line = json_session(b, r, v, &len);
+    FUZZ_CHECK(line != NULL && jb_error(b) == JB_OK);
+    return session_line(line, len);
 }
 
 static bool has(const uint8_t *list, size_t n, uint8_t v)
@@ -159,13 +177,13 @@ static void on_record(void *ctx, const struct session_record *r)
         struct verdict v;
         findings_judge(s->findings, r, &v);
         aggregate_add(&s->agg, r, &v);
-        (void)session_json(r, &v);
+        (void)session_json_file(r, &v);
     }
     /* For comparing the two runs: the record as JSON, without the verdict
      * (which depends on the order sessions end in). */
     struct verdict none;
     memset(&none, 0, sizeof none);
-    uint64_t h = session_json(r, &none);
+    uint64_t h = session_json(&s->jb, r, &none);
     if (s->records < MAX_RECORDS)
         s->digests[s->records] = h;
     s->records++;
@@ -208,6 +226,7 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
 {
     memset(sink, 0, sizeof *sink);
     sink->report = report;
+    jb_init(&sink->jb, LIMIT_JSON_RECORD);
     FILE *f = fmemopen((void *)(uintptr_t)data, size, "rb");
     if (!f)
         return false;
@@ -283,6 +302,7 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
         findings_free(sink->findings);
     }
     pipeline_free(pl);
+    jb_free(&sink->jb);
     return true;
 }
 

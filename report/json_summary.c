@@ -1,171 +1,208 @@
-/* The summary: one JSON object for the whole capture. */
-#include <inttypes.h>
+/* The summary: one JSON object for the whole capture, its groups of members
+ * on lines of their own and one server per line. */
 #include <stdlib.h>
-#include <string.h>
 
+#include "format.h"
 #include "json.h"
 
-static int findings_summary(FILE *f, const struct aggregate *a, const struct findings *fi)
+static void sessions(struct jsonb *b, const struct aggregate *a)
 {
-    uint64_t late = findings_stripped_late(fi);
-    fputs(" \"findings\": {", f);
-    for (unsigned i = 0; i < FINDING_COUNT; i++) {
-        uint64_t n = a->findings[i] + (i == FINDING_STARTTLS_STRIPPED ? late : 0);
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", finding_name((enum finding)i), n);
+    jb_open_object(b, "sessions");
+    jb_u64(b, "total", a->total);
+    jb_u64(b, "plaintext", a->modes[SESSION_PLAINTEXT]);
+    jb_u64(b, "starttls", a->modes[SESSION_STARTTLS]);
+    jb_u64(b, "implicit_tls", a->modes[SESSION_IMPLICIT_TLS]);
+    jb_u64(b, "starttls_failed", a->modes[SESSION_STARTTLS_FAILED]);
+    jb_u64(b, "implicit_tls_failed", a->modes[SESSION_IMPLICIT_TLS_FAILED]);
+    jb_u64(b, "unknown", a->modes[SESSION_UNKNOWN]);
+    jb_close(b);
+    jb_wrap(b, 1);
+    jb_u64(b, "starttls_offered", a->starttls_offered);
+    jb_u64(b, "encrypted", a->encrypted);
+    if (a->total)
+        jb_double(b, "encrypted_percent", (double)a->encrypted * 100.0 / (double)a->total, 1);
+    else
+        jb_null(b, "encrypted_percent");
+}
+
+static int ciphers(struct jsonb *b, const struct aggregate *a)
+{
+    struct aggregate_cipher *cs;
+    size_t n;
+    if (aggregate_ciphers(a, &cs, &n) < 0)
+        return -1;
+    jb_wrap(b, 1);
+    jb_open_array(b, "ciphers");
+    for (size_t i = 0; i < n; i++) {
+        jb_open_object(b, NULL);
+        jb_str(b, "id", cs[i].id);
+        jb_str(b, "name", cs[i].name);
+        jb_str(b, "iana", cs[i].iana);
+        jb_u64(b, "count", cs[i].count);
+        jb_close(b);
     }
-    fprintf(f,
-            "},\n \"finding_details\": {\"envelope_starttls_offered\": %" PRIu64
-            ", \"starttls_stripped_late\": %" PRIu64 "},\n",
-            a->envelope_offered, late);
-    fputs(" \"grades\": {", f);
-    for (unsigned g = GRADE_RECOMMENDED; g < GRADE_COUNT; g++)
-        fprintf(f, "%s\"%s\": %" PRIu64, g > GRADE_RECOMMENDED ? ", " : "",
-                grade_name((enum grade)g), a->grades[g]);
-    fprintf(f, ", \"unknown\": %" PRIu64 "},\n", a->grades[GRADE_UNKNOWN]);
+    jb_close(b);
+    free(cs);
+    jb_u64(b, "cipher_unknown", a->cipher_unknown);
     return 0;
 }
 
-static void server_row(FILE *f, const struct server_stats *s)
+static void versions(struct jsonb *b, const struct aggregate *a)
 {
-    struct jw w = {f, true};
-    char buf[64];
-    fputc('{', f);
+    struct aggregate_version vs[LIMIT_REPORT_VERSIONS];
+    size_t n = aggregate_versions(a, vs, LIMIT_REPORT_VERSIONS);
+    jb_wrap(b, 1);
+    jb_open_array(b, "versions");
+    for (size_t i = 0; i < n; i++) {
+        jb_open_object(b, NULL);
+        jb_str(b, "name", vs[i].name);
+        jb_u64(b, "count", vs[i].count);
+        jb_close(b);
+    }
+    jb_close(b);
+    jb_u64(b, "version_unknown", a->version_unknown);
+    jb_wrap(b, 1);
+    jb_open_object(b, "leaks");
+    jb_u64(b, "envelope", a->leak_envelope);
+    jb_u64(b, "auth", a->leak_auth);
+    jb_close(b);
+}
+
+static void findings_summary(struct jsonb *b, const struct aggregate *a, const struct findings *fi)
+{
+    uint64_t late = findings_stripped_late(fi);
+    jb_wrap(b, 1);
+    jb_open_object(b, "findings");
+    for (unsigned i = 0; i < FINDING_COUNT; i++)
+        jb_u64(b, finding_name((enum finding)i),
+               a->findings[i] + (i == FINDING_STARTTLS_STRIPPED ? late : 0));
+    jb_close(b);
+    jb_wrap(b, 1);
+    jb_open_object(b, "finding_details");
+    jb_u64(b, "envelope_starttls_offered", a->envelope_offered);
+    jb_u64(b, "starttls_stripped_late", late);
+    jb_close(b);
+    jb_wrap(b, 1);
+    jb_open_object(b, "grades");
+    for (unsigned g = GRADE_RECOMMENDED; g < GRADE_COUNT; g++)
+        jb_u64(b, grade_name((enum grade)g), a->grades[g]);
+    jb_u64(b, "unknown", a->grades[GRADE_UNKNOWN]);
+    jb_close(b);
+}
+
+static void server_row(struct jsonb *b, const struct server_stats *s)
+{
+    jb_open_object(b, NULL);
     if (s->other) {
-        jw_null(&w, "server");
-        jw_null(&w, "port");
+        jb_null(b, "server");
+        jb_null(b, "port");
     } else {
-        json_addr(s->family, s->addr, buf, sizeof buf);
-        jw_str(&w, "server", buf);
-        jw_u64(&w, "port", s->port);
+        char buf[FMT_ADDR_LEN];
+        size_t n = fmt_addr(s->family, s->addr, buf, sizeof buf);
+        jb_strn(b, "server", buf, n);
+        jb_u64(b, "port", s->port);
     }
-    jw_u64(&w, "sessions", s->sessions);
-    jw_u64(&w, "encrypted", s->encrypted);
-    jw_key(&w, "encrypted_percent");
-    fprintf(f, "%.1f", s->sessions ? (double)s->encrypted * 100.0 / (double)s->sessions : 0.0);
-    jw_u64(&w, "plaintext", s->plaintext);
-    jw_u64(&w, "failed", s->failed);
-    jw_u64(&w, "starttls_offered", s->offered);
-    jw_key(&w, "versions");
-    fputc('[', f);
-    bool first = true;
-    for (int b = 0; b < SV_COUNT; b++) {
-        if (!(s->versions & (1u << b)))
-            continue;
-        fprintf(f, "%s\"%s\"", first ? "" : ", ", server_version_name(b));
-        first = false;
-    }
-    fputc(']', f);
-    jw_key(&w, "ciphers");
-    fputc('[', f);
+    jb_u64(b, "sessions", s->sessions);
+    jb_u64(b, "encrypted", s->encrypted);
+    jb_double(b, "encrypted_percent",
+              s->sessions ? (double)s->encrypted * 100.0 / (double)s->sessions : 0.0, 1);
+    jb_u64(b, "plaintext", s->plaintext);
+    jb_u64(b, "failed", s->failed);
+    jb_u64(b, "starttls_offered", s->offered);
+    jb_open_array(b, "versions");
+    for (int v = 0; v < SV_COUNT; v++)
+        if (s->versions & (1u << v))
+            jb_str(b, NULL, server_version_name(v));
+    jb_close(b);
+    jb_open_array(b, "ciphers");
     for (unsigned i = 0; i < s->nciphers; i++) {
         struct aggregate_cipher c;
         aggregate_cipher_of_key(s->ciphers[i], &c);
-        fputs(i ? ", " : "", f);
-        json_cstr(f, c.name);
+        jb_str(b, NULL, c.name);
     }
-    fputc(']', f);
-    jw_bool(&w, "more_ciphers", s->more_ciphers);
-    jw_str(&w, "worst_grade", s->worst != GRADE_UNKNOWN ? grade_name(s->worst) : NULL);
-    jw_u64(&w, "sessions_with_findings", s->findings);
-    fputc('}', f);
+    jb_close(b);
+    jb_bool(b, "more_ciphers", s->more_ciphers);
+    jb_str(b, "worst_grade", s->worst != GRADE_UNKNOWN ? grade_name(s->worst) : NULL);
+    jb_u64(b, "sessions_with_findings", s->findings);
+    jb_close(b);
 }
 
-static int servers_summary(FILE *f, const struct findings *fi)
+static int servers_summary(struct jsonb *b, const struct findings *fi)
 {
     struct server_stats **v;
     size_t n;
     if (servers_sorted(findings_servers(fi), &v, &n) < 0)
         return -1;
-    fputs(" \"servers\": [", f);
+    jb_wrap(b, 1);
+    jb_open_array(b, "servers");
     for (size_t i = 0; i < n && i < LIMIT_JSON_SERVERS; i++) {
-        fputs(i ? ",\n  " : "\n  ", f);
-        server_row(f, v[i]);
+        jb_wrap(b, 2);
+        server_row(b, v[i]);
     }
-    fprintf(f, "], \"servers_total\": %zu,\n", n);
+    jb_close(b);
+    jb_u64(b, "servers_total", n);
     free(v);
     return 0;
 }
 
-static void counter_or_null(struct jw *w, const char *key, uint64_t v, bool known)
-{
-    if (known)
-        jw_u64(w, key, v);
-    else
-        jw_null(w, key);
-}
-
 /* Generated from decode/counters.h: every counter, in list order. */
-static void capture_summary(FILE *f, const struct aggregate_capture *cap)
+static void capture(struct jsonb *b, const struct aggregate_capture *cap)
 {
-    struct jw w = {f, true};
-    fputs(" \"capture\": {", f);
-#define COUNTER_MEMBER(field, key, label, show) jw_u64(&w, key, cap->decode.field);
+    jb_wrap(b, 1);
+    jb_u64(b, "packets", cap->decode.packets);
+    jb_u64(b, "bytes", cap->decode.bytes);
+    jb_wrap(b, 1);
+    jb_open_object(b, "capture");
+#define COUNTER_MEMBER(field, key, label, show) jb_u64(b, key, cap->decode.field);
     COUNTER_PIPELINE_LIST(COUNTER_MEMBER)
 #undef COUNTER_MEMBER
-    jw_key(&w, "decode_errors");
-    struct jw errors = {f, true};
-    fputc('{', f);
+    jb_open_object(b, "decode_errors");
     for (unsigned i = 0; i < ANOMALY_COUNT; i++)
         if (cap->decode.decode_errors[i])
-            jw_u64(&errors, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
-    fputc('}', f);
+            jb_u64(b, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
+    jb_close(b);
 #define COUNTER_MEMBER(field, key, label, show)                                                    \
-    counter_or_null(&w, key, cap->capture.field, (show) != COUNTER_LIVE || cap->capture.live);
+    if ((show) != COUNTER_LIVE || cap->capture.live)                                               \
+        jb_u64(b, key, cap->capture.field);                                                        \
+    else                                                                                           \
+        jb_null(b, key);
     COUNTER_CAPTURE_LIST(COUNTER_MEMBER)
 #undef COUNTER_MEMBER
-    jw_bool(&w, "complete", !cap->damaged);
-    fputs("}}\n", f);
+    jb_bool(b, "complete", !cap->damaged);
+    jb_close(b);
+}
+
+const char *json_summary(struct jsonb *b, const struct aggregate *a,
+                         const struct aggregate_capture *cap, const struct findings *fi,
+                         size_t *len)
+{
+    jb_reset(b);
+    jb_open_object(b, NULL);
+    sessions(b, a);
+    if (ciphers(b, a) < 0)
+        return NULL;
+    versions(b, a);
+    findings_summary(b, a, fi);
+    if (servers_summary(b, fi) < 0)
+        return NULL;
+    capture(b, cap);
+    jb_close(b);
+    jb_end_line(b);
+    if (jb_error(b) != JB_OK)
+        return NULL;
+    *len = jb_len(b);
+    return jb_data(b);
 }
 
 int json_write_summary(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
                        const struct findings *fi)
 {
-    fprintf(f,
-            "{\"sessions\": {\"total\": %" PRIu64 ", \"plaintext\": %" PRIu64
-            ", \"starttls\": %" PRIu64 ", \"implicit_tls\": %" PRIu64
-            ", \"starttls_failed\": %" PRIu64 ", \"implicit_tls_failed\": %" PRIu64
-            ", \"unknown\": %" PRIu64 "},\n",
-            a->total, a->modes[SESSION_PLAINTEXT], a->modes[SESSION_STARTTLS],
-            a->modes[SESSION_IMPLICIT_TLS], a->modes[SESSION_STARTTLS_FAILED],
-            a->modes[SESSION_IMPLICIT_TLS_FAILED], a->modes[SESSION_UNKNOWN]);
-    fprintf(f, " \"starttls_offered\": %" PRIu64 ", \"encrypted\": %" PRIu64, a->starttls_offered,
-            a->encrypted);
-    if (a->total)
-        fprintf(f, ", \"encrypted_percent\": %.1f,\n",
-                (double)a->encrypted * 100.0 / (double)a->total);
-    else
-        fputs(", \"encrypted_percent\": null,\n", f);
-
-    struct aggregate_cipher *cs;
-    size_t n;
-    if (aggregate_ciphers(a, &cs, &n) < 0)
-        return -1;
-    fputs(" \"ciphers\": [", f);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s{\"id\": \"%s\", \"name\": ", i ? ", " : "", cs[i].id);
-        json_cstr(f, cs[i].name);
-        fputs(", \"iana\": ", f);
-        json_cstr(f, cs[i].iana);
-        fprintf(f, ", \"count\": %" PRIu64 "}", cs[i].count);
-    }
-    free(cs);
-    fprintf(f, "], \"cipher_unknown\": %" PRIu64 ",\n", a->cipher_unknown);
-
-    struct aggregate_version vs[LIMIT_REPORT_VERSIONS];
-    n = aggregate_versions(a, vs, LIMIT_REPORT_VERSIONS);
-    fputs(" \"versions\": [", f);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s{\"name\": ", i ? ", " : "");
-        json_cstr(f, vs[i].name);
-        fprintf(f, ", \"count\": %" PRIu64 "}", vs[i].count);
-    }
-    fprintf(f, "], \"version_unknown\": %" PRIu64 ",\n", a->version_unknown);
-    fprintf(f, " \"leaks\": {\"envelope\": %" PRIu64 ", \"auth\": %" PRIu64 "},\n",
-            a->leak_envelope, a->leak_auth);
-    if (findings_summary(f, a, fi) < 0 || servers_summary(f, fi) < 0)
-        return -1;
-    fprintf(f, " \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ",\n", cap->decode.packets,
-            cap->decode.bytes);
-    capture_summary(f, cap);
-    return 0;
+    struct jsonb b;
+    size_t len;
+    jb_init(&b, LIMIT_JSON_SUMMARY);
+    const char *summary = json_summary(&b, a, cap, fi, &len);
+    if (summary)
+        fwrite(summary, 1, len, f);
+    jb_free(&b);
+    return summary ? 0 : -1;
 }

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "format.h"
 
 static double pct(uint64_t part, uint64_t total)
 {
@@ -54,13 +54,13 @@ static void capture_section(FILE *f, const struct aggregate_capture *cap)
 int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
                       const struct findings *fi)
 {
-    char size[32], t0[32], t1[32];
+    char size[32], t0[FMT_TIME_LEN], t1[FMT_TIME_LEN];
     human_bytes(cap->decode.bytes, size, sizeof size);
     fprintf(f, "smtptls: %" PRIu64 " SMTP session%s in %" PRIu64 " packets (%s)\n", a->total,
             a->total == 1 ? "" : "s", cap->decode.packets, size);
     if (a->total) {
-        json_time(a->first_us, t0, sizeof t0);
-        json_time(a->last_us, t1, sizeof t1);
+        fmt_time(a->first_us, t0, sizeof t0);
+        fmt_time(a->last_us, t1, sizeof t1);
         fprintf(f, "first session %s, last packet %s\n", t0, t1);
     }
     fputs("\nSessions\n", f);

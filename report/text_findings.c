@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "format.h"
 #include "text.h"
 
 static const char *const finding_text[FINDING_COUNT] = {
@@ -25,13 +25,10 @@ static const char *const finding_text[FINDING_COUNT] = {
 
 static void server_name(const struct server_stats *s, char *buf, size_t len)
 {
-    char a[64];
-    if (s->other) {
+    if (s->other)
         snprintf(buf, len, "(other servers)");
-        return;
-    }
-    json_addr(s->family, s->addr, a, sizeof a);
-    snprintf(buf, len, s->family == 6 ? "[%s]:%u" : "%s:%u", a, s->port);
+    else
+        fmt_endpoint(s->family, s->addr, s->port, buf, len);
 }
 
 static void cipher_names(const struct server_stats *s, char *buf, size_t len)
@@ -90,13 +87,11 @@ static void servers_table(FILE *f, struct server_stats **v, size_t n)
 
 static void example(FILE *f, const struct aggregate_example *e)
 {
-    char t[32], c[64], s[64];
-    json_time(e->start_us, t, sizeof t);
-    json_addr(e->family, e->client, c, sizeof c);
-    json_addr(e->family, e->server, s, sizeof s);
-    fprintf(
-        f, e->family == 6 ? "           %s [%s]:%u -> [%s]:%u\n" : "           %s %s:%u -> %s:%u\n",
-        t, c, e->client_port, s, e->server_port);
+    char t[FMT_TIME_LEN], c[FMT_ENDPOINT_LEN], s[FMT_ENDPOINT_LEN];
+    fmt_time(e->start_us, t, sizeof t);
+    fmt_endpoint(e->family, e->client, e->client_port, c, sizeof c);
+    fmt_endpoint(e->family, e->server, e->server_port, s, sizeof s);
+    fprintf(f, "           %s %s -> %s\n", t, c, s);
 }
 
 static void findings_section(FILE *f, const struct aggregate *a, uint64_t late)
