@@ -87,6 +87,12 @@ static int set_no_ndpi(struct options *o, const char *arg, char *err, size_t err
     return 0;
 }
 
+static int set_no_domains(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->no_domains = true;
+    return 0;
+}
+
 static int set_idle_timeout(struct options *o, const char *arg, char *err, size_t errlen)
 {
     uint64_t v;
@@ -163,6 +169,9 @@ static const struct option_row {
      .help = "ask nDPI about every flow, also on the SMTP ports (slower;\n"
              "by default only flows off the SMTP ports)"},
     {.name = "no-ndpi", .set = set_no_ndpi, .help = "never ask nDPI"},
+    {.name = "no-domains",
+     .set = set_no_domains,
+     .help = "keep no envelope domains (MAIL FROM, RCPT TO) in the records"},
     {.name = "idle-timeout",
      .arg = "S",
      .set = set_idle_timeout,

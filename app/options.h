@@ -25,6 +25,7 @@ struct options {
     bool json;                 /* --json */
     bool any_port;             /* --any-port */
     int ndpi;                  /* --ndpi-all, --no-ndpi: a PIPELINE_NDPI_* value */
+    bool no_domains;           /* --no-domains */
     uint64_t idle_timeout_s;   /* --idle-timeout */
     uint32_t max_flows;        /* --max-flows */
     /* The BPF filter: the words after the options, joined (owned), or the

@@ -120,6 +120,7 @@ static int start(struct run *run, const struct options *o)
         .nimplicit_ports = sizeof implicit_ports / sizeof implicit_ports[0],
         .ndpi = o->ndpi,
         .classify_all = o->any_port,
+        .no_domains = o->no_domains,
     };
     run->pl = pipeline_new(&pc, on_record, run);
     run->findings = findings_new(&key);

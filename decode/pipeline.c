@@ -88,6 +88,7 @@ static bool ensure_session(struct pipeline *pl, struct conn *c)
     st.tls_budget = &pl->tls_budget;
     st.certs = pl->certs;
     st.fp = pl->fp;
+    st.no_domains = pl->cfg.no_domains;
     c->sess = session_new(&st);
     if (!c->sess) {
         pl->stats.session_alloc_failures++;

@@ -37,6 +37,7 @@ struct pipeline_config {
     enum { PIPELINE_NDPI_OFF, PIPELINE_NDPI_OFF_PORT, PIPELINE_NDPI_ALL } ndpi;
     bool classify_all; /* with every nDPI dissector (any port), not the mail set */
     bool all_flows;    /* every flow with payload is a session (TLS conformance tests) */
+    bool no_domains;   /* keep no envelope domains in the records */
 };
 
 typedef void (*pipeline_sink)(void *ctx, const struct session_record *rec);

@@ -84,6 +84,7 @@ struct session *session_new(const struct session_start *st)
     r->cipher_key = SESSION_NO_CIPHER;
     s->implicit_port = st->implicit_port;
     s->no_domains = st->no_domains;
+    r->domains_kept = !st->no_domains;
     s->midstream[0] = s->midstream[1] = !st->syn_seen;
     smtp_init(&s->smtp, st->syn_seen);
     tls_init(&s->tls);

@@ -104,7 +104,8 @@ struct session_record {
     bool client_injection; /* client bytes pipelined behind STARTTLS */
     bool server_injection; /* server bytes after its 2xx to STARTTLS, before TLS */
     uint32_t messages;     /* messages the server accepted */
-    /* Envelope domains sent in clear (never local parts); "" none or not kept. */
+    /* Envelope domains sent in clear (never local parts); "" none. */
+    bool domains_kept; /* false with --no-domains */
     char mail_from_domain[LIMIT_DOMAIN + 1]; /* of the first MAIL with a domain */
     uint8_t nrcpt_domains;
     uint8_t rcpt_domains_dropped;               /* distinct ones that did not fit */

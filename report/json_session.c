@@ -101,6 +101,27 @@ static void details(struct jsonb *b, const struct verdict *v)
     jb_close(b);
 }
 
+/* The envelope domains sent in clear; null when not kept (--no-domains). */
+static void domains(struct jsonb *b, const struct session_record *r)
+{
+    if (!r->domains_kept) {
+        jb_null(b, "mail_from_domain");
+        jb_null(b, "rcpt_domains");
+        jb_null(b, "rcpt_domains_dropped");
+        return;
+    }
+    text(b, "mail_from_domain", r->mail_from_domain);
+    jb_open_array(b, "rcpt_domains");
+    const char *p = r->rcpt_domains;
+    for (unsigned i = 0; i < r->nrcpt_domains; i++) {
+        size_t n = strnlen(p, sizeof r->rcpt_domains - (size_t)(p - r->rcpt_domains));
+        jb_strn(b, NULL, p, n);
+        p += n + 1;
+    }
+    jb_close(b);
+    jb_u64(b, "rcpt_domains_dropped", r->rcpt_domains_dropped);
+}
+
 static void smtp_facts(struct jsonb *b, const struct session_record *r)
 {
     u16_or_null(b, "greeting_code", r->greeting_code);
@@ -112,11 +133,17 @@ static void smtp_facts(struct jsonb *b, const struct session_record *r)
     text(b, "auth_offered", r->auth_offered);
     text(b, "auth_mechanism", r->auth_mechanism);
     jb_str(b, "starttls_reply_text", r->starttls_reply ? r->starttls_reply_text : NULL);
+    jb_u64(b, "starttls_attempts", r->starttls_attempts);
+    jb_open_array(b, "starttls_replies");
+    for (unsigned i = 0; i < r->nstarttls_replies; i++)
+        jb_u64(b, NULL, r->starttls_replies[i]);
+    jb_close(b);
     jb_u64(b, "messages", r->messages);
     jb_u64(b, "rcpt_accepted", r->rcpt_accepted);
     jb_u64(b, "rcpt_rejected", r->rcpt_rejected);
     jb_u64(b, "commands", r->commands);
     jb_u64(b, "unknown_commands", r->unknown_commands);
+    domains(b, r);
 }
 
 static void hello(struct jsonb *b, const struct session_record *r)
