@@ -576,7 +576,7 @@ static bool record_header(struct tls *t, int side, const struct tls_events *ev, 
         return true;
     }
     struct tls_header h;
-    if (tls_header_check(d->hdr, d->hdr_len, &h) != TLS_LOOK_YES) {
+    if (tls_header_check(d->hdr, d->hdr_len, &h) != TLS_LOOK_YES || h.sslv2) {
         enum anomaly a = h.len > LIMIT_TLS_RECORD ? ANOMALY_TLS_RECORD_TOO_LONG
                          : d->started             ? ANOMALY_TLS_BAD_RECORD
                                                   : ANOMALY_TLS_NOT_TLS;

@@ -590,12 +590,12 @@ static void test_bad_record_header(void **state)
     assert_true(tls_failed(&last, CL));
     assert_false(tls_failed(&last, SV));
 
-    /* A good record, then type 0x42, version 3.5 or 2.0: a bad record */
-    static const uint8_t bad[][5] = {{0x42, 3, 3, 0, 2},
-                                     {0x16, 3, 5, 0, 2},
-                                     {0x16, 2, 0, 0, 2},
-                                     {0x13, 3, 3, 0, 2},
-                                     {0x19, 3, 3, 0, 2}};
+    /* A good record, then type 0x42, version 3.5 or 2.0, or what would be an
+     * SSLv2 hello header (80 2e 01: only a first record may be SSLv2): a bad
+     * record (found by fuzz_tls) */
+    static const uint8_t bad[][5] = {{0x42, 3, 3, 0, 2}, {0x16, 3, 5, 0, 2}, {0x16, 2, 0, 0, 2},
+                                     {0x13, 3, 3, 0, 2}, {0x19, 3, 3, 0, 2}, {0x80, 0x2e, 1, 0, 2},
+                                     {0x80, 0x2e, 4, 0, 2}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         tb_reset(&b);
         tlsb_ccs(&b, 0x0303);
