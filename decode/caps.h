@@ -20,6 +20,8 @@
 #define LIMIT_FLOWS_MIN 16u                                 /* --max-flows: fewer is refused */
 #define LIMIT_FLOWS_MAX 100000000u                          /* --max-flows: more is refused */
 #define LIMIT_FLOW_CHUNK 1024u                              /* flow entries allocated together */
+#define LIMIT_FLOWS_GONE 262144u /* evicted flows remembered to know their rest (12 MB at most) */
+#define LIMIT_EVICT_SCAN 32u /* longest-idle flows looked at for a settled one to evict */
 #define LIMIT_IDLE_TIMEOUT_US_DEFAULT (300ull * 1000000ull) /* --idle-timeout, 5 min */
 #define LIMIT_IDLE_TIMEOUT_S_MAX (365u * 86400u)            /* --idle-timeout: one year */
 #define LIMIT_CLOSE_LINGER_US                                                                      \

@@ -58,6 +58,9 @@ enum counter_show {
     X(tls_buffer_refusals, "tls_buffer_refusals",                                                  \
       "TLS handshake messages refused by the shared buffer cap", COUNTER_NONZERO)                  \
     X(session_alloc_failures, "session_alloc_failures", "flows not decoded: out of memory",        \
+      COUNTER_NONZERO)                                                                             \
+    X(flows_resumed, "flows_resumed_after_eviction",                                               \
+      "flows that resumed a connection evicted while open (not a session of their own)",           \
       COUNTER_NONZERO)
 
 /* Counted by the capture (capture/capture.c:capture_get_stats fills them).

@@ -16,6 +16,7 @@ struct flow_entry {
     uint8_t family;
     uint8_t list;
     uint8_t creator; /* canonical slot of the endpoint that created the flow */
+    bool settled;    /* evicting it loses nothing the owner still needs */
     uint32_t id;
     uint32_t hash;
     uint32_t prev, next; /* list links; next is also the free-list link */
@@ -26,6 +27,15 @@ struct flow_entry {
 
 struct flow_list {
     uint32_t head, tail;
+};
+
+/* A flow evicted while open: the rest of its connection, if it comes, is
+ * the rest of a session already reported, not a new one. */
+struct flow_gone {
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    uint8_t family; /* 0: the slot is free */
+    uint32_t hash;
 };
 
 struct flow_table {
@@ -41,6 +51,11 @@ struct flow_table {
     flow_close_fn close;
     void *close_ctx;
     struct flow_stats stats;
+    /* The newest LIMIT_FLOWS_GONE evicted flows, a ring found through an
+     * index; made at the first eviction. */
+    struct flow_gone *gone;
+    struct table gone_index;
+    uint32_t gone_next;
 };
 
 static size_t align16(size_t n)
@@ -178,9 +193,57 @@ struct flow_table *flow_table_create(size_t user_size, uint32_t max_flows, uint6
     return ft;
 }
 
+static bool same_key(const struct flow_gone *g, const struct flow_entry *e)
+{
+    return g->family == e->family && g->port[0] == e->port[0] && g->port[1] == e->port[1] &&
+           memcmp(g->addr, e->addr, sizeof g->addr) == 0;
+}
+
+void flow_remember_evicted(struct flow_table *ft, const void *user)
+{
+    const struct flow_entry *e = entry_of_user(ft, user);
+    if (!ft->gone) {
+        ft->gone = calloc(LIMIT_FLOWS_GONE, sizeof *ft->gone);
+        if (!ft->gone || table_init(&ft->gone_index, LIMIT_FLOWS_GONE) < 0) {
+            free(ft->gone);
+            ft->gone = NULL;
+            return;
+        }
+    }
+    struct flow_gone *g = &ft->gone[ft->gone_next];
+    if (g->family)
+        table_remove(&ft->gone_index, g->hash, ft->gone_next);
+    memcpy(g->addr, e->addr, sizeof g->addr);
+    g->port[0] = e->port[0];
+    g->port[1] = e->port[1];
+    g->family = e->family;
+    g->hash = e->hash;
+    if (!table_insert(&ft->gone_index, g->hash, ft->gone_next))
+        g->family = 0;
+    ft->gone_next = (ft->gone_next + 1u) % LIMIT_FLOWS_GONE;
+}
+
+bool flow_resumes_evicted(struct flow_table *ft, const void *user)
+{
+    const struct flow_entry *e = entry_of_user(ft, user);
+    if (!ft->gone)
+        return false;
+    struct table_iter it;
+    for (uint32_t id = table_find(&ft->gone_index, e->hash, &it); id != TABLE_NONE;
+         id = table_next(&ft->gone_index, &it)) {
+        if (!same_key(&ft->gone[id], e))
+            continue;
+        table_remove(&ft->gone_index, e->hash, id);
+        ft->gone[id].family = 0;
+        return true;
+    }
+    return false;
+}
+
 static void entry_release(struct flow_table *ft, struct flow_entry *e, uint32_t id,
                           enum flow_close_reason why)
 {
+
     if (e->list != LIST_NONE)
         list_unlink(ft, e);
     table_remove(&ft->index, e->hash, id);
@@ -256,6 +319,13 @@ void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t no
                 if (victim == NIL || !relist_if_stale(ft, entry_at(ft, victim), victim))
                     break;
             }
+            /* Among the longest idle, one whose owner has all it needs. */
+            uint32_t id = victim;
+            for (unsigned k = 0; id != NIL && k < LIMIT_EVICT_SCAN; k++, id = entry_at(ft, id)->next)
+                if (entry_at(ft, id)->settled) {
+                    victim = id;
+                    break;
+                }
         }
         if (victim == NIL)
             return NULL;
@@ -298,6 +368,11 @@ void flow_endpoint(const struct flow_table *ft, const void *user, int i, uint8_t
     memcpy(addr, e->addr[slot], 16);
     *port = e->port[slot];
     *family = e->family;
+}
+
+void flow_mark_settled(struct flow_table *ft, void *user)
+{
+    entry_of_user(ft, user)->settled = true;
 }
 
 void flow_mark_closing(struct flow_table *ft, void *user, uint64_t now_us)
@@ -354,6 +429,9 @@ void flow_table_destroy(struct flow_table *ft)
         free(ft->chunks[c]);
     free(ft->chunks);
     table_free(&ft->index);
+    if (ft->gone)
+        table_free(&ft->gone_index);
+    free(ft->gone);
     free(ft);
 }
 

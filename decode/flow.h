@@ -48,10 +48,21 @@ void flow_table_destroy(struct flow_table *ft);
 void *flow_lookup(struct flow_table *ft, const struct flow_tuple *t, uint64_t now_us, int *dir,
                   bool *created);
 
+/* From the close callback of an evicted flow: remember its key (the newest
+ * LIMIT_FLOWS_GONE are kept), so that a flow made later for the rest of its
+ * connection is known for what it is. */
+void flow_remember_evicted(struct flow_table *ft, const void *user);
+/* Was a flow with the key of this new one remembered as evicted? Then this
+ * is the rest of that connection; it is forgotten once asked. */
+bool flow_resumes_evicted(struct flow_table *ft, const void *user);
+
 /* Endpoint i (0 = creator) of the flow owning user. */
 void flow_endpoint(const struct flow_table *ft, const void *user, int i, uint8_t addr[16],
                    uint16_t *port, uint8_t *family);
 
+/* The owner has all it needs from the flow: when the table is full, it is
+ * evicted before the flows idle as long that still have something to show. */
+void flow_mark_settled(struct flow_table *ft, void *user);
 /* Ask for the flow to be closed once the linger time has passed. */
 void flow_mark_closing(struct flow_table *ft, void *user, uint64_t now_us);
 /* Close now. */

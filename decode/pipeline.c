@@ -33,6 +33,7 @@ struct conn {
     bool syn[2], fin[2], rst;
     bool closing;
     bool tail_only; /* every packet so far carried FIN or RST, none a SYN */
+    bool resumed;   /* the rest of a connection evicted while open: not decoded */
     bool no_ndpi;   /* nDPI is not asked about this flow */
 };
 
@@ -109,9 +110,10 @@ static void on_data(void *ctx, int dir, const uint8_t *p, size_t n)
         return;
     }
     session_data(d->c->sess, side_of(d->c, dir), p, n, &stop);
-    if (stop) {
+    if (stop) { /* decided: the rest of the connection is only counted */
         reasm_stop(&d->c->rc, &d->pl->reasm, 0);
         reasm_stop(&d->c->rc, &d->pl->reasm, 1);
+        flow_mark_settled(d->pl->flows, d->c);
     }
 }
 
@@ -153,6 +155,12 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     struct pipeline *pl = ctx;
     struct conn *c = user;
     struct delivery d = {pl, c};
+    if (c->resumed) {
+        pl->stats.flows_resumed++;
+        if (why == FLOW_CLOSE_EVICTED)
+            flow_remember_evicted(pl->flows, c); /* and again */
+        return;
+    }
     reasm_flush(&c->rc, &pl->reasm, &sink_fns, &d);
     reasm_release(&c->rc, &pl->reasm);
     struct classify_result verdict = {0};
@@ -200,6 +208,8 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
         return;
     }
     pl->stats.sessions++;
+    if (why == FLOW_CLOSE_EVICTED)
+        flow_remember_evicted(pl->flows, c); /* its rest is not another session */
     pl->sink(pl->sink_ctx, &rec);
 }
 
@@ -268,6 +278,23 @@ static void classify_step(struct pipeline *pl, struct conn *c, const struct tcp_
     c->cf = NULL;
 }
 
+/* The rest of an evicted connection is only followed to its end: FIN both
+ * ways or RST close it as they would the whole. */
+static void resumed_packet(struct pipeline *pl, struct conn *c, const struct tcp_seg *t, int dir,
+                           uint64_t now)
+{
+    c->packets[dir]++;
+    c->bytes[dir] += t->payload_len;
+    if (t->flags & TCP_FIN)
+        c->fin[dir] = true;
+    if (t->flags & TCP_RST)
+        c->rst = true;
+    if (!c->closing && (c->rst || (c->fin[0] && c->fin[1]))) {
+        c->closing = true;
+        flow_mark_closing(pl->flows, c, now);
+    }
+}
+
 /* now is the capture clock (never backwards), for the flow table; ts is the
  * packet's own time, for the record (captures merged from several queues
  * run backwards by a little). */
@@ -289,6 +316,10 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
         flow_close_now(pl->flows, c, FLOW_CLOSE_REUSED); /* a new connection, same ports */
         c = flow_lookup(pl->flows, &tu, now, &dir, &created);
     }
+    if (c && c->resumed && (t->flags & TCP_SYN)) {
+        flow_close_now(pl->flows, c, FLOW_CLOSE_REUSED); /* a new connection after the rest */
+        c = flow_lookup(pl->flows, &tu, now, &dir, &created);
+    }
     if (!c)
         return;
     if (created) {
@@ -299,6 +330,13 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
         uint16_t server_port = c->client == 0 ? t->dport : t->sport;
         c->no_ndpi = pl->cfg.ndpi == PIPELINE_NDPI_OFF_PORT &&
                      port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, server_port);
+        /* Counted once: with the session its first part was reported as. */
+        c->resumed = !(t->flags & TCP_SYN) && flow_resumes_evicted(pl->flows, c);
+    }
+    if (c->resumed) {
+        flow_mark_settled(pl->flows, c);
+        resumed_packet(pl, c, t, dir, now);
+        return;
     }
     if (!(t->flags & (TCP_FIN | TCP_RST)) || (t->flags & TCP_SYN))
         c->tail_only = false;

@@ -287,7 +287,8 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
     FUZZ_CHECK(st->sessions == sink->records);
     /* Every flow was closed once, and counted in exactly one of these. */
     FUZZ_CHECK(st->flows ==
-               st->flows_without_payload + st->flows_not_smtp + st->flows_tail_only + st->sessions);
+               st->flows_without_payload + st->flows_not_smtp + st->flows_tail_only + st->sessions +
+                   st->flows_resumed);
     FUZZ_CHECK(st->evicted + st->expired <= st->flows);
     FUZZ_CHECK(sink->sum_packets <= st->packets);
     /* What the records count below the session, the capture counts too. */

@@ -305,6 +305,63 @@ static void test_eviction_of_longest_idle(void **state)
     closes_free(&c);
 }
 
+/* The close callback of an evicted flow that wants its rest recognised. */
+struct remembering {
+    struct flow_table *ft;
+    struct closes c;
+};
+
+static void remember_on_close(void *ctx, void *user, enum flow_close_reason why)
+{
+    struct remembering *r = ctx;
+    on_close(&r->c, user, why);
+    if (why == FLOW_CLOSE_EVICTED)
+        flow_remember_evicted(r->ft, user);
+}
+
+static void test_evicted_flow_resumes(void **state)
+{
+    (void)state;
+    struct remembering r;
+    closes_init(&r.c, 64);
+    r.ft = flow_table_create(sizeof(struct user), 16, 1000000, 10, KEY(10), remember_on_close, &r);
+    for (uint32_t i = 0; i < 17; i++) /* flow 0 is evicted by flow 16 */
+        make(r.ft, i, i);
+    assert_int_equal(r.c.n, 1);
+    assert_int_equal(r.c.ids[0], 0);
+    bool created;
+    struct user *u = find(r.ft, 0, 100, false, &created); /* the rest of flow 0 */
+    assert_true(created);
+    assert_true(flow_resumes_evicted(r.ft, u));
+    assert_false(flow_resumes_evicted(r.ft, u)); /* forgotten once asked */
+    u->id = 0;
+    u = find(r.ft, 16, 101, false, &created); /* never evicted */
+    assert_false(flow_resumes_evicted(r.ft, u));
+    flow_table_destroy(r.ft);
+    closes_free(&r.c);
+}
+
+/* Among the longest idle, a settled flow goes first. */
+static void test_settled_flow_evicted_first(void **state)
+{
+    (void)state;
+    struct closes c;
+    closes_init(&c, 64);
+    struct flow_table *ft =
+        flow_table_create(sizeof(struct user), 16, 1000000, 10, KEY(11), on_close, &c);
+    struct user *users[16];
+    for (uint32_t i = 0; i < 16; i++)
+        users[i] = make(ft, i, i);
+    flow_mark_settled(ft, users[5]);
+    make(ft, 16, 100);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.ids[0], 5); /* not flow 0, the longest idle */
+    make(ft, 17, 101);
+    assert_int_equal(c.ids[1], 0); /* then the longest idle again */
+    flow_table_destroy(ft);
+    closes_free(&c);
+}
+
 static void test_closing_list_linger(void **state)
 {
     (void)state;
@@ -485,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_endpoint_zero_is_creator),
         cmocka_unit_test(test_idle_expiry_order),
         cmocka_unit_test(test_eviction_of_longest_idle),
+        cmocka_unit_test(test_evicted_flow_resumes),
+        cmocka_unit_test(test_settled_flow_evicted_first),
         cmocka_unit_test(test_closing_list_linger),
         cmocka_unit_test(test_close_now_and_destroy_reasons),
         cmocka_unit_test(test_close_all_keeps_table_usable),
