@@ -141,9 +141,9 @@ static void sessions(const struct out *o, const struct stats_snapshot *s)
 {
     static const char name[] = "smtptls_sessions_total";
     family(o, name, "counter", "SMTP sessions reported, by mode.");
-    static const enum session_mode order[] = {
-        SESSION_PLAINTEXT,       SESSION_STARTTLS,           SESSION_IMPLICIT_TLS,
-        SESSION_STARTTLS_FAILED, SESSION_IMPLICIT_TLS_FAILED, SESSION_UNKNOWN};
+    static const enum session_mode order[] = {SESSION_PLAINTEXT,           SESSION_STARTTLS,
+                                              SESSION_IMPLICIT_TLS,        SESSION_STARTTLS_FAILED,
+                                              SESSION_IMPLICIT_TLS_FAILED, SESSION_UNKNOWN};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         sample(o, name, "mode", session_mode_name(order[i]), NULL, NULL, s->c.modes[order[i]]);
     counter(o, "smtptls_encrypted_sessions_total",

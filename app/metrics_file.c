@@ -59,7 +59,8 @@ int metrics_write_file(const char *path, const char *text, size_t len, char *err
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0 ||
+        write_all(fd, text, len) != 0 || fsync(fd) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         unlink(tmp);

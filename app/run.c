@@ -33,7 +33,7 @@ struct run {
     struct aggregate agg;
     struct findings *findings;
     FILE *sessions;
-    struct jsonb record; /* one session's JSON line, reused */
+    struct jsonb record;      /* one session's JSON line, reused */
     struct periodic periodic; /* --stats and --metrics */
     struct capture *cap;
     bool periodic_failed;

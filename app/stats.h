@@ -40,7 +40,7 @@ struct stats_counts {
 struct stats_snapshot {
     uint64_t time_us; /* packet time reading files, wall clock live */
     struct stats_counts c;
-    bool live;          /* kernel_drops means something */
+    bool live; /* kernel_drops means something */
     uint64_t flows_open;
     uint64_t rss_bytes; /* 0: unknown */
 };

@@ -206,8 +206,8 @@ static void test_stats_options(void **state)
     char max[32], above[32];
     snprintf(max, sizeof max, "%u", LIMIT_STATS_INTERVAL_S_MAX);
     snprintf(above, sizeof above, "%u", LIMIT_STATS_INTERVAL_S_MAX + 1u);
-    parse(&p, "-i", "eth1", "--stats", "s.jsonl", "--metrics", "m/smtptls.prom",
-          "--stats-interval", "1", NULL);
+    parse(&p, "-i", "eth1", "--stats", "s.jsonl", "--metrics", "m/smtptls.prom", "--stats-interval",
+          "1", NULL);
     assert_int_equal(p.rc, OPTIONS_OK);
     assert_string_equal(p.o.stats_path, "s.jsonl");
     assert_string_equal(p.o.metrics_path, "m/smtptls.prom");
