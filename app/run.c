@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "capdrop.h"
 #include "capture.h"
 #include "classify.h"
 #include "findings.h"
@@ -104,6 +105,10 @@ static int drop_privileges(const struct options *o)
 {
     char err[512] = "";
     if ((o->iface || o->user) && privdrop(o->user, err, sizeof err) < 0) {
+        fprintf(stderr, "smtptls: %s\n", err);
+        return APP_USAGE;
+    }
+    if (o->iface && capdrop_all(err, sizeof err) < 0) {
         fprintf(stderr, "smtptls: %s\n", err);
         return APP_USAGE;
     }

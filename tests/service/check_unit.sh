@@ -4,7 +4,9 @@
 # is there, and what it grants is enough: in a network namespace made for the
 # test, smtptls runs as nobody with only CAP_NET_RAW (ambient, the bounding
 # set cut to it, no new privileges: what the unit gives the smtptls user),
-# captures a session on the loopback and writes its --stats line.
+# gives every capability up once the interface is open, captures a session on
+# the loopback and writes its --stats line; without the capability it cannot
+# open the interface.
 # Parts skip without systemd-analyze, root, iproute2 or setpriv; all skipped: 77.
 # usage: check_unit.sh SMTPTLS UNIT MANPAGE
 set -u
@@ -61,7 +63,7 @@ else
         > "$WORK/report.json" 2> "$WORK/err" &
     CAP=$!
     sleep 1
-    caps=$(awk '/^CapEff:/ {print $2}' "/proc/$CAP/status" 2>/dev/null)
+    caps=$(awk '/^Cap(Prm|Eff|Amb):/ {printf "%s", $2}' "/proc/$CAP/status" 2>/dev/null)
     uid=$(awk '/^Uid:/ {print $2}' "/proc/$CAP/status" 2>/dev/null)
     ip netns exec "$NS" python3 - <<'PY'
 import socket, threading
@@ -92,7 +94,7 @@ PY
     wait "$CAP"
     status=$?
     CAP=
-    if [ "$status" = 0 ] && [ "$uid" = 65534 ] && python3 - "$WORK/report.json" "$WORK/log/lo.stats.jsonl" <<'PY'
+    if [ "$status" = 0 ] && [ "$uid" = 65534 ] && [ "$caps" = 000000000000000000000000000000000000000000000000 ] && python3 - "$WORK/report.json" "$WORK/log/lo.stats.jsonl" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 last = [json.loads(l) for l in open(sys.argv[2])][-1]
@@ -100,10 +102,15 @@ sys.exit(0 if d["sessions"]["plaintext"] == 1 and last["final"]
          and last["total"]["sessions"]["plaintext"] == 1 else 1)
 PY
     then
-        ok "as nobody with only CAP_NET_RAW (CapEff $caps): the session captured, the stats line written"
+        ok "as nobody with only CAP_NET_RAW: capabilities all given up once the interface is open, the session captured, the stats line written"
     else
-        bad "capture with the unit's privileges: exit $status, uid $uid, CapEff $caps: $(cat "$WORK/err")"
+        bad "capture with the unit's privileges: exit $status, uid $uid, CapPrm+Eff+Amb $caps: $(cat "$WORK/err")"
     fi
+    out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        --inh-caps=-all --bounding-set=-all --no-new-privs "$SMTPTLS" -i lo 2>&1)
+    st=$?
+    [ "$st" = 2 ] && ok "without CAP_NET_RAW the interface cannot be opened (status 2): $out" ||
+        bad "without CAP_NET_RAW: status $st: $out"
 fi
 [ "$ran" = 1 ] || exit 77
 exit $fail
