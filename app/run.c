@@ -100,6 +100,15 @@ static struct capture *open_capture(const struct options *o, int *status)
     return cap;
 }
 
+/* Live, the last statistics line is stamped with the time it ends; reading
+ * files, with the last packet's (periodic.h). */
+static uint64_t wall_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* Once the inputs and the files written all along are open. */
 static int drop_privileges(const struct options *o)
 {
@@ -201,7 +210,8 @@ int run_main(const struct options *o)
     enum capture_status cst = capture_run(cap, on_packet, &run, err, sizeof err);
     running = NULL;
     pipeline_finish(run.pl);
-    bool periodic_ok = periodic_final(&run.periodic, 0) == 0 && !run.periodic_failed;
+    bool periodic_ok =
+        periodic_final(&run.periodic, o->iface ? wall_clock_us() : 0) == 0 && !run.periodic_failed;
 
     struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
                                        .damaged = cst == CAPTURE_ERR_READ};

@@ -5,7 +5,7 @@
 # test, smtptls runs as nobody with only CAP_NET_RAW (ambient, the bounding
 # set cut to it, no new privileges: what the unit gives the smtptls user),
 # gives every capability up once the interface is open, captures a session on
-# the loopback and writes its --stats line; without the capability it cannot
+# the loopback and writes its --stats line and --metrics file; without the capability it cannot
 # open the interface.
 # Parts skip without systemd-analyze, root, iproute2 or setpriv; all skipped: 77.
 # usage: check_unit.sh SMTPTLS UNIT MANPAGE
@@ -60,6 +60,7 @@ else
     ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
         --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw \
         --no-new-privs "$SMTPTLS" -i lo --json --stats "$WORK/log/lo.stats.jsonl" \
+        --metrics "$WORK/log/lo.prom" \
         > "$WORK/report.json" 2> "$WORK/err" &
     CAP=$!
     sleep 1
@@ -94,15 +95,19 @@ PY
     wait "$CAP"
     status=$?
     CAP=
-    if [ "$status" = 0 ] && [ "$uid" = 65534 ] && [ "$caps" = 000000000000000000000000000000000000000000000000 ] && python3 - "$WORK/report.json" "$WORK/log/lo.stats.jsonl" <<'PY'
+    if [ "$status" = 0 ] && [ "$uid" = 65534 ] && [ "$caps" = 000000000000000000000000000000000000000000000000 ] && python3 - "$WORK/report.json" "$WORK/log/lo.stats.jsonl" "$WORK/log/lo.prom" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 last = [json.loads(l) for l in open(sys.argv[2])][-1]
+prom = open(sys.argv[3]).read()
 sys.exit(0 if d["sessions"]["plaintext"] == 1 and last["final"]
-         and last["total"]["sessions"]["plaintext"] == 1 else 1)
+         and last["total"]["sessions"]["plaintext"] == 1
+         and last["total"]["kernel_drops"] == d["capture"]["kernel_drops"]
+         and 'smtptls_sessions_total{interface="lo",mode="plaintext"} 1\n' in prom
+         and 'smtptls_kernel_drops_total{interface="lo"} ' in prom else 1)
 PY
     then
-        ok "as nobody with only CAP_NET_RAW: capabilities all given up once the interface is open, the session captured, the stats line written"
+        ok "as nobody with only CAP_NET_RAW: capabilities all given up once the interface is open, the session captured, the stats line and the metrics (interface label, kernel drops) written"
     else
         bad "capture with the unit's privileges: exit $status, uid $uid, CapPrm+Eff+Amb $caps: $(cat "$WORK/err")"
     fi
