@@ -116,6 +116,34 @@ static int set_max_flows(struct options *o, const char *arg, char *err, size_t e
     return 0;
 }
 
+static int set_stats(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->stats_path = arg;
+    return 0;
+}
+
+static int set_metrics(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    if (strcmp(arg, "-") == 0 || arg[0] == '\0') {
+        snprintf(err, errlen, "--metrics: want a file name (it is replaced by rename): %s", arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->metrics_path = arg;
+    return 0;
+}
+
+static int set_stats_interval(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_u64(arg, LIMIT_STATS_INTERVAL_S_MAX, &v) < 0 || v == 0) {
+        snprintf(err, errlen, "--stats-interval: want a number of seconds from 1 to %u: %s",
+                 LIMIT_STATS_INTERVAL_S_MAX, arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->stats_interval_s = v;
+    return 0;
+}
+
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->action = OPTIONS_HELP;
@@ -182,6 +210,22 @@ static const struct option_row {
      .set = set_max_flows,
      .help = "flows tracked at once; the longest idle is evicted",
      .shown_default = LIMIT_FLOWS_DEFAULT},
+    {.name = "stats",
+     .arg = "PATH",
+     .set = set_stats,
+     .help = "append a JSON line of counts to PATH every interval and at\n"
+             "the end ('-': stdout)"},
+    {.name = "stats-interval",
+     .arg = "S",
+     .set = set_stats_interval,
+     .help = "the interval of --stats and --metrics, in seconds (of\n"
+             "capture time when reading files)",
+     .shown_default = LIMIT_STATS_INTERVAL_S_DEFAULT},
+    {.name = "metrics",
+     .arg = "PATH",
+     .set = set_metrics,
+     .help = "write Prometheus metrics to PATH (node_exporter's textfile\n"
+             "collector), replaced every interval and at the end"},
     {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
     {.letter = 'V',
      .name = "version",
@@ -204,6 +248,7 @@ static void defaults(struct options *o)
     o->ndpi = PIPELINE_NDPI_OFF_PORT;
     o->idle_timeout_s = LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u;
     o->max_flows = LIMIT_FLOWS_DEFAULT;
+    o->stats_interval_s = LIMIT_STATS_INTERVAL_S_DEFAULT;
 }
 
 static char *join_args(int argc, char **argv)

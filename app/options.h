@@ -28,6 +28,9 @@ struct options {
     bool no_domains;           /* --no-domains */
     uint64_t idle_timeout_s;   /* --idle-timeout */
     uint32_t max_flows;        /* --max-flows */
+    const char *stats_path;    /* --stats: a JSON line per interval; "-" is standard output */
+    const char *metrics_path;  /* --metrics: Prometheus text, rewritten each interval */
+    uint64_t stats_interval_s; /* --stats-interval */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */

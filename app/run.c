@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "capdrop.h"
 #include "capture.h"
 #include "classify.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
+#include "periodic.h"
 #include "pipeline.h"
 #include "hash.h"
 #include "privdrop.h"
@@ -32,7 +34,10 @@ struct run {
     struct aggregate agg;
     struct findings *findings;
     FILE *sessions;
-    struct jsonb record; /* one session's JSON line, reused */
+    struct jsonb record;      /* one session's JSON line, reused */
+    struct periodic periodic; /* --stats and --metrics */
+    struct capture *cap;
+    bool periodic_failed;
 };
 
 static struct capture *volatile running;
@@ -51,6 +56,7 @@ static void on_record(void *ctx, const struct session_record *r)
     struct verdict v;
     findings_judge(run->findings, r, &v);
     aggregate_add(&run->agg, r, &v);
+    periodic_record(&run->periodic, r);
     size_t len;
     const char *line;
     if (!run->sessions)
@@ -65,6 +71,10 @@ static void on_packet(void *ctx, const struct capture_packet *cp)
 {
     struct run *run = ctx;
     struct packet p = {cp->ts_us, cp->caplen, cp->wirelen, cp->linktype, cp->data};
+    if (periodic_tick(&run->periodic, cp->ts_us) < 0 && !run->periodic_failed) {
+        run->periodic_failed = true; /* said on stderr; the report still comes, then status 5 */
+        capture_stop(run->cap);
+    }
     pipeline_packet(run->pl, &p);
 }
 
@@ -87,13 +97,31 @@ static struct capture *open_capture(const struct options *o, int *status)
         *status = cst == CAPTURE_ERR_FILTER ? APP_FILTER : APP_INPUT;
         return NULL;
     }
+    return cap;
+}
+
+/* Live, the last statistics line is stamped with the time it ends; reading
+ * files, with the last packet's (periodic.h). */
+static uint64_t wall_clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Once the inputs and the files written all along are open. */
+static int drop_privileges(const struct options *o)
+{
+    char err[512] = "";
     if ((o->iface || o->user) && privdrop(o->user, err, sizeof err) < 0) {
         fprintf(stderr, "smtptls: %s\n", err);
-        capture_close(cap);
-        *status = APP_USAGE;
-        return NULL;
+        return APP_USAGE;
     }
-    return cap;
+    if (o->iface && capdrop_all(err, sizeof err) < 0) {
+        fprintf(stderr, "smtptls: %s\n", err);
+        return APP_USAGE;
+    }
+    return APP_OK;
 }
 
 static int start(struct run *run, const struct options *o)
@@ -159,19 +187,31 @@ int run_main(const struct options *o)
     if (!cap)
         return status;
     struct run run = {0};
-    status = start(&run, o);
+    char err[512] = "";
+    if (periodic_open(&run.periodic, o, err, sizeof err) < 0) {
+        fprintf(stderr, "smtptls: %s\n", err);
+        status = APP_OUTPUT;
+    }
+    if (status == APP_OK)
+        status = drop_privileges(o);
+    if (status == APP_OK)
+        status = start(&run, o);
     if (status != APP_OK) {
         if (run.sessions && run.sessions != stdout)
             fclose(run.sessions);
+        periodic_close(&run.periodic);
         stop(&run);
         capture_close(cap);
         return status;
     }
+    run.cap = cap;
+    periodic_attach(&run.periodic, &run.agg, run.findings, run.pl, cap);
     catch_signals(cap);
-    char err[512] = "";
     enum capture_status cst = capture_run(cap, on_packet, &run, err, sizeof err);
     running = NULL;
     pipeline_finish(run.pl);
+    bool periodic_ok =
+        periodic_final(&run.periodic, o->iface ? wall_clock_us() : 0) == 0 && !run.periodic_failed;
 
     struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
                                        .damaged = cst == CAPTURE_ERR_READ};
@@ -185,6 +225,8 @@ int run_main(const struct options *o)
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
         status = APP_DAMAGED;
     }
+    if (periodic_close(&run.periodic) < 0 || !periodic_ok)
+        status = APP_OUTPUT;
     if (run.sessions && run.sessions != stdout && fclose(run.sessions) != 0) {
         fprintf(stderr, "smtptls: %s: %s\n", o->sessions_path, strerror(errno));
         status = APP_OUTPUT;

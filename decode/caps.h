@@ -92,6 +92,15 @@
 #define LIMIT_JSON_SERVERS 100u     /* servers in the JSON summary */
 #define LIMIT_TEXT_SERVERS 20u      /* servers in the text report */
 
+/* Numbers while it runs (app/stats.h, app/metrics.h). */
+#define LIMIT_STATS_INTERVAL_S_DEFAULT 60u /* --stats-interval */
+#define LIMIT_STATS_INTERVAL_S_MAX 86400u  /* a day */
+#define LIMIT_STATS_LINE (64u << 10)       /* one --stats line; about 1.5 KB is used */
+/* Series of smtptls_cipher_sessions_total with a cipher and version of their
+ * own: the first pairs seen keep theirs, later ones share cipher="other" (a
+ * counter cannot move to another series without seeming to reset). */
+#define LIMIT_METRICS_CIPHER_SERIES 32u
+
 /* JSON output (report/jsonb.h). */
 #define LIMIT_JSON_RECORD (1u << 20)   /* one session record; the largest is ~16 KB (test_json) */
 #define LIMIT_JSON_SUMMARY (32u << 20) /* the summary: 65,536 cipher rows fit several times */

@@ -495,6 +495,11 @@ const struct pipeline_stats *pipeline_stats(struct pipeline *pl)
     return &pl->stats;
 }
 
+uint32_t pipeline_flows_open(const struct pipeline *pl)
+{
+    return flow_table_active(pl->flows);
+}
+
 void pipeline_free(struct pipeline *pl)
 {
     if (!pl)

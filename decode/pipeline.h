@@ -50,6 +50,8 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt);
 void pipeline_finish(struct pipeline *pl);
 /* The counters so far (decode/counters.h); valid until the next call. */
 const struct pipeline_stats *pipeline_stats(struct pipeline *pl);
+/* Flows tracked now (a gauge, for the statistics while it runs). */
+uint32_t pipeline_flows_open(const struct pipeline *pl);
 void pipeline_free(struct pipeline *pl);
 
 #endif

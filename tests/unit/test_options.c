@@ -74,6 +74,9 @@ static void test_defaults(void **state)
     assert_int_equal(p.o.ndpi, PIPELINE_NDPI_OFF_PORT);
     assert_int_equal(p.o.idle_timeout_s, LIMIT_IDLE_TIMEOUT_US_DEFAULT / 1000000u);
     assert_int_equal(p.o.max_flows, LIMIT_FLOWS_DEFAULT);
+    assert_null(p.o.stats_path);
+    assert_null(p.o.metrics_path);
+    assert_int_equal(p.o.stats_interval_s, LIMIT_STATS_INTERVAL_S_DEFAULT);
     assert_false(p.o.filter_given);
     assert_non_null(p.o.filter);
     assert_non_null(strstr(p.o.filter, "tcp port 25 "));
@@ -196,6 +199,38 @@ static void test_idle_timeout_bounds(void **state)
     }
 }
 
+static void test_stats_options(void **state)
+{
+    (void)state;
+    struct parsed p;
+    char max[32], above[32];
+    snprintf(max, sizeof max, "%u", LIMIT_STATS_INTERVAL_S_MAX);
+    snprintf(above, sizeof above, "%u", LIMIT_STATS_INTERVAL_S_MAX + 1u);
+    parse(&p, "-i", "eth1", "--stats", "s.jsonl", "--metrics", "m/smtptls.prom", "--stats-interval",
+          "1", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.stats_path, "s.jsonl");
+    assert_string_equal(p.o.metrics_path, "m/smtptls.prom");
+    assert_int_equal(p.o.stats_interval_s, 1);
+    done(&p);
+    parse(&p, "-r", "a", "--stats=-", "--stats-interval", max, NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.stats_path, "-");
+    assert_int_equal(p.o.stats_interval_s, LIMIT_STATS_INTERVAL_S_MAX);
+    done(&p);
+    const char *bad[] = {"0", above, "-1", " 1", "+1", "1m", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "--stats-interval: want a number of seconds from 1 to %u: %s",
+                 LIMIT_STATS_INTERVAL_S_MAX, bad[i]);
+        parse(&p, "-r", "a", "--stats-interval", bad[i], NULL);
+        assert_usage_error(&p, msg);
+    }
+    /* The metrics file is replaced by rename: standard output cannot be. */
+    parse(&p, "-r", "a", "--metrics", "-", NULL);
+    assert_usage_error(&p, "--metrics: want a file name (it is replaced by rename): -");
+}
+
 static void test_inputs_rule(void **state)
 {
     (void)state;
@@ -289,6 +324,10 @@ static void test_usage_from_table(void **state)
         "\n  --no-ndpi           never ask nDPI\n",
         "\n  --idle-timeout S    close a flow idle for S seconds of capture time (300)\n",
         "\n  --max-flows N       flows tracked at once; the longest idle is evicted (40000)\n",
+        "\n  --stats PATH        append a JSON line",
+        "\n  --stats-interval S  the interval of --stats and --metrics, in seconds (of\n"
+        "                      capture time when reading files) (60)\n",
+        "\n  --metrics PATH      write Prometheus metrics",
         "\n  -h, --help          this text\n",
         "\n  -V, --version       ",
     };
@@ -306,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_filter_words),
         cmocka_unit_test(test_max_flows_bounds),
         cmocka_unit_test(test_idle_timeout_bounds),
+        cmocka_unit_test(test_stats_options),
         cmocka_unit_test(test_inputs_rule),
         cmocka_unit_test(test_unknown_and_missing),
         cmocka_unit_test(test_help_and_version),
