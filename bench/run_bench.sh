@@ -61,12 +61,12 @@ trap 'rm -rf "$WORK"' EXIT
 cp "$SMTPTLS_SRC" "$WORK/smtptls"
 SMTPTLS="$WORK/smtptls"
 
-# --- the BPF filter smtptls uses by default: DEFAULT_BPF of main.c, evaluated from
+# --- the BPF filter smtptls uses by default: DEFAULT_BPF of app/options.c, evaluated from
 # the source (string literals and the macros they are built from), so that tcpdump
 # filters exactly like smtptls. If that ever fails, the copy below is used; it is
 # DEFAULT_BPF as of this writing, expanded.
 BPF_COPY='tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525 or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or (vlan and (tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525 or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or (vlan and (tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525 or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)))))'
-BPF=$(python3 - "$REPO/main.c" <<'EOF' || true
+BPF=$(python3 - "$REPO/app/options.c" <<'EOF' || true
 import re, sys
 src = open(sys.argv[1]).read().replace("\\\n", " ")
 defs = dict(re.findall(r'^\s*#\s*define\s+(\w+)\s+(.*)$', src, re.M))
@@ -79,11 +79,11 @@ print(ev("DEFAULT_BPF"))
 EOF
 )
 if [ -z "$BPF" ]; then
-    echo "warning: could not evaluate DEFAULT_BPF from main.c; using the copy in run_bench.sh" >&2
+    echo "warning: could not evaluate DEFAULT_BPF from app/options.c; using the copy in run_bench.sh" >&2
     BPF=$BPF_COPY
     BPF_FROM="copy in run_bench.sh"
 else
-    BPF_FROM="DEFAULT_BPF of main.c"
+    BPF_FROM="DEFAULT_BPF of app/options.c"
 fi
 
 # --- the file
