@@ -142,8 +142,9 @@ static const struct option_row {
     {.letter = 'r',
      .arg = "FILE",
      .set = set_file,
-     .help = "read a pcap or pcapng file ('-' for standard input);\n"
-             "repeat to read several files as one capture"},
+     .help = "read a pcap or pcapng file, also gzip, xz or zstd\n"
+             "compressed ('-' for standard input); repeat to read\n"
+             "several files as one capture"},
     {.letter = 'i',
      .arg = "IFACE",
      .set = set_iface,

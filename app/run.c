@@ -10,6 +10,7 @@
 #include "aggregate.h"
 #include "capture.h"
 #include "classify.h"
+#include "decompress.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
@@ -208,4 +209,6 @@ void run_version(FILE *f)
     else
         fputs("nDPI: not built in\n", f);
     fprintf(f, "%s\n", x509_openssl_version());
+    char buf[160];
+    fprintf(f, "%s\n", decompress_versions(buf, sizeof buf));
 }

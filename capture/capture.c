@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "caps.h"
+#include "decompress.h"
 
 struct capture {
     pcap_t **handles;
-    char **buffers; /* each file's stdio buffer, freed after pcap_close */
+    char **buffers;              /* each file's stdio buffer, freed after pcap_close */
+    struct decompress **streams; /* each file's decompressing stream or NULL, ditto */
     size_t nbuffers;
     size_t nhandles;
     const char *const *names;
@@ -43,7 +45,8 @@ static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, siz
     return 0;
 }
 
-static pcap_t *open_file(const char *name, char **buffer, char *err, size_t errlen)
+static pcap_t *open_file(const char *name, char **buffer, struct decompress **dz, char *err,
+                         size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p;
@@ -58,10 +61,18 @@ static pcap_t *open_file(const char *name, char **buffer, char *err, size_t errl
     *buffer = malloc(LIMIT_FILE_BUFFER);
     if (*buffer)
         setvbuf(f, *buffer, _IOFBF, LIMIT_FILE_BUFFER);
-    p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-    if (!p && f != stdin)
+    /* f itself, or a stream that decompresses it (gzip, xz, zstd) */
+    FILE *in = decompress_open(f, dz, ebuf, sizeof ebuf);
+    p = in ? pcap_fopen_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_MICRO, ebuf) : NULL;
+    if (decompress_error(*dz))
+        snprintf(ebuf, sizeof ebuf, "%s", decompress_error(*dz));
+    if (!p && in && in != f)
+        fclose(in); /* and f with it */
+    else if (!p && f != stdin)
         fclose(f);
     if (!p) {
+        decompress_free(*dz);
+        *dz = NULL;
         free(*buffer);
         *buffer = NULL;
         /* libpcap's text already names the file for missing files; keep one line. */
@@ -121,10 +132,12 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     }
     c->handles = calloc(n, sizeof *c->handles);
     c->buffers = calloc(n, sizeof *c->buffers);
-    if (!c->handles || !c->buffers) {
+    c->streams = calloc(n, sizeof *c->streams);
+    if (!c->handles || !c->buffers || !c->streams) {
         snprintf(err, errlen, "out of memory");
         free(c->handles);
         free(c->buffers);
+        free(c->streams);
         free(c);
         return NULL;
     }
@@ -134,7 +147,7 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     for (size_t i = 0; i < n; i++) {
         const char *name = c->live ? opt->iface : opt->files[i];
         pcap_t *p = c->live ? open_live(name, opt->snaplen, status, err, errlen)
-                            : open_file(name, &c->buffers[i], err, errlen);
+                            : open_file(name, &c->buffers[i], &c->streams[i], err, errlen);
         if (!p) {
             *status = CAPTURE_ERR_OPEN;
             capture_close(c);
@@ -163,6 +176,11 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     return c;
 }
 
+static const char *shown_name(const char *name)
+{
+    return strcmp(name, "-") == 0 ? "standard input" : name;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct capture *c = (struct capture *)user;
@@ -176,6 +194,19 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (h->ts.tv_sec < 0)
         pkt.ts_us = 0;
     c->fn(c->ctx, &pkt);
+}
+
+/* The line for a read error of file i, and its status. */
+static enum capture_status read_error(struct capture *c, size_t i, char *err, size_t errlen)
+{
+    const char *name = c->live ? "interface" : shown_name(c->names[i]);
+    const char *why = pcap_geterr(c->handles[i]);
+    if (!c->live && decompress_error(c->streams[i])) {
+        snprintf(err, errlen, "%s: %s", name, decompress_error(c->streams[i]));
+        return CAPTURE_ERR_READ;
+    }
+    snprintf(err, errlen, "%s: %s", name, why);
+    return CAPTURE_ERR_READ;
 }
 
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err,
@@ -192,11 +223,8 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
             if (c->stop || rc == PCAP_ERROR_BREAK)
                 break;
             if (rc == PCAP_ERROR) {
-                const char *name = c->live ? "interface" : c->names[i];
-                snprintf(err, errlen, "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name,
-                         pcap_geterr(p));
                 c->current = NULL;
-                return CAPTURE_ERR_READ;
+                return read_error(c, i, err, errlen);
             }
             if (rc == 0 && !c->live)
                 break; /* end of file */
@@ -233,7 +261,10 @@ void capture_close(struct capture *c)
         pcap_close(c->handles[i]);
     for (size_t i = 0; c->buffers && i < c->nbuffers; i++)
         free(c->buffers[i]);
+    for (size_t i = 0; c->streams && i < c->nbuffers; i++)
+        decompress_free(c->streams[i]);
     free(c->buffers);
+    free(c->streams);
     free(c->handles);
     free(c);
 }

@@ -1,7 +1,7 @@
 /* Packet sources through libpcap: one or more capture files (pcap, pcapng,
- * '-' for standard input) read one after another as one capture, or a live
- * interface. A callback receives each packet as a borrowed view. The only
- * module that includes pcap.h. */
+ * '-' for standard input; gzip, xz or zstd compressed, see decompress.h) read
+ * one after another as one capture, or a live interface. A callback receives
+ * each packet as a borrowed view. The only module that includes pcap.h. */
 #ifndef SMTPTLS_CAPTURE_H
 #define SMTPTLS_CAPTURE_H
 
@@ -48,7 +48,8 @@ struct capture;
 struct capture *capture_open(const struct capture_options *opt, enum capture_status *status,
                              char *err, size_t errlen);
 /* Run until the sources end or capture_stop() is called. Returns CAPTURE_OK
- * or CAPTURE_ERR_READ (with err set); packets before the damage were delivered. */
+ * or CAPTURE_ERR_READ (damaged or truncated, compressed data included; with
+ * err set); packets before the damage were delivered. */
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err,
                                 size_t errlen);
 /* Safe from a signal handler. */

@@ -40,6 +40,48 @@ def summary_sessions(out):
         return -1
 
 
+def check(what, ok, detail=""):
+    print("%s %-44s %s" % ("ok  " if ok else "FAIL", what, detail))
+    if not ok:
+        failures.append(what)
+
+
+def compressed_inputs(smtptls, pcaps, d, write, full):
+    """Truncated and damaged gzip, xz and zstd data: status 4, what came before
+    reported; too short to hold a capture header: status 2; bzip2: a clear 2."""
+    good = os.path.join(pcaps, "mixed.pcap")
+    for ext, tool in (("gz", ["gzip", "-c"]), ("xz", ["xz", "-c"]), ("zst", ["zstd", "-q", "-c"])):
+        comp = subprocess.run(tool + [good], capture_output=True, check=True).stdout
+        cut = write("cut." + ext, comp[:len(comp) * 2 // 3])
+        expect("truncated %s (partial report)" % ext, smtptls, ["-r", cut, "--json"], 4,
+               "truncated %s data" % {"gz": "gzip", "zst": "zstd"}.get(ext, ext),
+               lambda out: 0 < summary_sessions(out) < full)
+        # The last bytes missing (gzip's CRC and length, xz's index, zstd's
+        # checksum): every packet is there, but the end is not, and says so.
+        expect("%s without its last 4 bytes" % ext, smtptls,
+               ["-r", write("end." + ext, comp[:-4]), "--json"], 4, "truncated")
+        bad = bytearray(comp)
+        bad[len(bad) // 2] ^= 0xFF
+        expect("damaged %s (partial report)" % ext, smtptls,
+               ["-r", write("bad." + ext, bytes(bad)), "--json"], 4, "damaged",
+               lambda out: summary_sessions(out) >= 0)
+        expect("%s too short for a capture header" % ext, smtptls,
+               ["-r", write("tiny." + ext, comp[:12])], 2, "truncated")
+        p = subprocess.run([smtptls, "-r", "-", "--json"], input=comp[:len(comp) * 2 // 3],
+                           capture_output=True)
+        err = p.stderr.decode().strip()
+        check("truncated %s on standard input" % ext,
+              p.returncode == 4 and err.startswith("smtptls: standard input: truncated")
+              and 0 < summary_sessions(p.stdout.decode()) < full, err)
+    bz = subprocess.run(["bzip2", "-c", good], capture_output=True)
+    if bz.returncode == 0:
+        expect("bzip2 (not read, said so)", smtptls, ["-r", write("m.bz2", bz.stdout)], 2,
+               "compressed with bzip2")
+    rc, out, _ = run(smtptls, "--version")
+    check("--version names zlib, liblzma, libzstd",
+          rc == 0 and all(("\n%s " % lib) in out for lib in ("zlib", "liblzma", "libzstd")))
+
+
 def main():
     smtptls, pcaps = sys.argv[1], sys.argv[2]
     good = os.path.join(pcaps, "mixed.pcap")
@@ -93,6 +135,8 @@ def main():
     print("%s %-44s exit %d" % ("ok  " if ok else "FAIL", "-r - (standard input)", p.returncode))
     if not ok:
         failures.append("standard input")
+
+    compressed_inputs(smtptls, pcaps, d, write, full)
 
     for f in os.listdir(d):
         os.unlink(os.path.join(d, f))

@@ -284,8 +284,9 @@ static void test_usage_from_table(void **state)
     options_usage(f);
     assert_int_equal(fclose(f), 0);
     const char *lines[] = {
-        "\n  -r FILE             read a pcap or pcapng file ('-' for standard input);\n"
-        "                      repeat to read several files as one capture\n",
+        "\n  -r FILE             read a pcap or pcapng file, also gzip, xz or zstd\n"
+        "                      compressed ('-' for standard input); repeat to read\n"
+        "                      several files as one capture\n",
         "\n  -i IFACE            capture live",
         "\n  -Z USER             drop root privileges",
         "\n  --json              print the summary",
