@@ -175,16 +175,16 @@ int run_main(const struct options *o)
     pipeline_finish(run.pl);
 
     struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
-                                       .damaged = cst == CAPTURE_ERR_READ};
+                                       .damaged = cst != CAPTURE_OK};
     capture_get_stats(cap, &totals.capture);
     int rc = o->json ? json_write_summary(stdout, &run.agg, &totals, run.findings)
                      : text_write_report(stdout, &run.agg, &totals, run.findings);
     if (rc < 0) {
         fputs("smtptls: out of memory (the report is incomplete)\n", stderr);
         status = APP_NOMEM;
-    } else if (cst == CAPTURE_ERR_READ) {
+    } else if (cst != CAPTURE_OK) {
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
-        status = APP_DAMAGED;
+        status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
     if (run.sessions && run.sessions != stdout && fclose(run.sessions) != 0) {
         fprintf(stderr, "smtptls: %s: %s\n", o->sessions_path, strerror(errno));

@@ -196,6 +196,14 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     c->fn(c->ctx, &pkt);
 }
 
+/* libpcap 1.10 reads a pcapng only while every interface has the first one's
+ * link type and snapshot length; past that its read fails with one of these
+ * texts (sf-pcapng.c). Such a file is not damaged. */
+static const char *const pcapng_refusals[] = {
+    "an interface has a type ",
+    "an interface has a snapshot length ",
+};
+
 /* The line for a read error of file i, and its status. */
 static enum capture_status read_error(struct capture *c, size_t i, char *err, size_t errlen)
 {
@@ -204,6 +212,35 @@ static enum capture_status read_error(struct capture *c, size_t i, char *err, si
     if (!c->live && decompress_error(c->streams[i])) {
         snprintf(err, errlen, "%s: %s", name, decompress_error(c->streams[i]));
         return CAPTURE_ERR_READ;
+    }
+    for (size_t k = 0; !c->live && k < sizeof pcapng_refusals / sizeof pcapng_refusals[0]; k++) {
+        size_t len = strlen(pcapng_refusals[k]);
+        unsigned long v;
+        if (strncmp(why, pcapng_refusals[k], len) != 0 || sscanf(why + len, "%lu", &v) != 1)
+            continue;
+        if (k == 1) { /* the same link type: editcap writes it as one pcap */
+            snprintf(err, errlen,
+                     "%s: its interfaces have different snapshot lengths (%d, then %lu), which "
+                     "libpcap cannot read in one pcapng: convert it (editcap -F pcap FILE "
+                     "OUT.pcap) and read that",
+                     name, pcap_snapshot(c->handles[i]), v);
+            return CAPTURE_ERR_LINKTYPE;
+        }
+        const char *a = pcap_datalink_val_to_name(c->linktype);
+        const char *b = pcap_datalink_val_to_name((int)v);
+        char first[32], other[32];
+        snprintf(first, sizeof first, "%s", a ? a : "");
+        snprintf(other, sizeof other, "%s", b ? b : "");
+        if (!a)
+            snprintf(first, sizeof first, "%d", c->linktype);
+        if (!b)
+            snprintf(other, sizeof other, "%lu", v);
+        snprintf(err, errlen,
+                 "%s: its interfaces have different link types (%s, then %s), and libpcap reads "
+                 "one per file: split it per interface (tshark -r FILE -Y 'frame.interface_id==N' "
+                 "-w N.pcapng; editcap -F pcap -T ENCAP N.pcapng N.pcap) and give each with -r",
+                 name, first, other);
+        return CAPTURE_ERR_LINKTYPE;
     }
     snprintf(err, errlen, "%s: %s", name, why);
     return CAPTURE_ERR_READ;

@@ -82,6 +82,67 @@ def compressed_inputs(smtptls, pcaps, d, write, full):
           rc == 0 and all(("\n%s " % lib) in out for lib in ("zlib", "liblzma", "libzstd")))
 
 
+def pcap_records(path):
+    """(link type, [(ts_sec, ts_usec, caplen, len, bytes)]) of a little-endian pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    linktype = struct.unpack("<I", data[20:24])[0]
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, caplen, wirelen = struct.unpack("<IIII", data[off:off + 16])
+        out.append((sec, usec, caplen, wirelen, data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return linktype, out
+
+
+def pcapng(blocks):
+    """A pcapng section: SHB, then blocks given as ("idb", linktype, snaplen) or
+    ("epb", interface, record)."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for b in blocks:
+        if b[0] == "idb":
+            out += block(1, struct.pack("<HHI", b[1], 0, b[2]))
+        else:
+            sec, usec, caplen, wirelen, data = b[2]
+            ts = sec * 1000000 + usec
+            out += block(6, struct.pack("<IIIII", b[1], ts >> 32, ts & 0xFFFFFFFF, caplen,
+                                        wirelen) + data)
+    return out
+
+
+def pcapng_interfaces(smtptls, pcaps, write):
+    """libpcap 1.10 reads a pcapng only while all interfaces have the first's
+    link type and snapshot length: a clear line and status 2, not 'damaged'."""
+    lt_eth, eth = pcap_records(os.path.join(pcaps, "plain-offered.pcap"))
+    lt_sll2, sll2 = pcap_records(os.path.join(pcaps, "edited", "sll2.pcap"))
+    assert (lt_eth, lt_sll2) == (1, 276)
+    # Each alone is readable: the file is sound.
+    one = write("one-if.pcapng", pcapng([("idb", 1, 262144)] + [("epb", 0, r) for r in eth]))
+    expect("pcapng, one interface", smtptls, ["-r", one, "--json"], 0, None,
+           lambda out: summary_sessions(out) == 1)
+    # mergecap's layout: every interface described before the first packet.
+    both = pcapng([("idb", 1, 262144), ("idb", 276, 262144)] + [("epb", 0, r) for r in eth]
+                  + [("epb", 1, r) for r in sll2])
+    expect("pcapng, two link types up front", smtptls,
+           ["-r", write("two-lt.pcapng", both), "--json"], 2,
+           "interfaces have different link types (EN10MB, then LINUX_SLL2)",
+           lambda out: summary_sessions(out) == 0)
+    # A second interface after packets: those before it are reported.
+    later = pcapng([("idb", 1, 262144)] + [("epb", 0, r) for r in eth]
+                   + [("idb", 276, 262144)] + [("epb", 1, r) for r in sll2])
+    expect("pcapng, a link type added later (partial)", smtptls,
+           ["-r", write("later-lt.pcapng", later), "--json"], 2, "editcap -F pcap -T ENCAP",
+           lambda out: summary_sessions(out) == 1)
+    snap = pcapng([("idb", 1, 262144), ("idb", 1, 96)] + [("epb", 0, r) for r in eth])
+    expect("pcapng, two snapshot lengths", smtptls,
+           ["-r", write("two-snap.pcapng", snap), "--json"], 2,
+           "different snapshot lengths (262144, then 96)")
+
+
 def main():
     smtptls, pcaps = sys.argv[1], sys.argv[2]
     good = os.path.join(pcaps, "mixed.pcap")
@@ -137,6 +198,7 @@ def main():
         failures.append("standard input")
 
     compressed_inputs(smtptls, pcaps, d, write, full)
+    pcapng_interfaces(smtptls, pcaps, write)
 
     for f in os.listdir(d):
         os.unlink(os.path.join(d, f))
