@@ -69,6 +69,12 @@ static void on_packet(void *ctx, const struct capture_packet *cp)
     pipeline_packet(run->pl, &p);
 }
 
+static void on_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "smtptls: warning: %s\n", line);
+}
+
 static struct capture *open_capture(const struct options *o, int *status)
 {
     struct capture_options copt = {
@@ -79,6 +85,7 @@ static struct capture *open_capture(const struct options *o, int *status)
         .fallback_filter = o->fallback_filter,
         .allow_unfiltered = !o->filter_given, /* the pipeline picks SMTP ports itself */
         .linktype_ok = link_supported,
+        .warn = on_warning,
     };
     char err[512] = "";
     enum capture_status cst;

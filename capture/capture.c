@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "caps.h"
 #include "decompress.h"
@@ -23,6 +24,13 @@ struct capture {
     capture_fn fn;
     void *ctx;
     int linktype;
+    /* Files out of time order: the latest time read so far, and whether the
+     * file being read has not given its first packet yet. */
+    uint64_t ts_max;
+    bool file_unseen;
+    size_t file;
+    void (*warn)(void *ctx, const char *line);
+    void *warn_ctx;
 };
 
 static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, size_t errlen,
@@ -144,6 +152,8 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     c->nbuffers = n;
     c->live = opt->iface != NULL;
     c->names = opt->files;
+    c->warn = opt->warn;
+    c->warn_ctx = opt->warn_ctx;
     for (size_t i = 0; i < n; i++) {
         const char *name = c->live ? opt->iface : opt->files[i];
         pcap_t *p = c->live ? open_live(name, opt->snaplen, status, err, errlen)
@@ -181,6 +191,30 @@ static const char *shown_name(const char *name)
     return strcmp(name, "-") == 0 ? "standard input" : name;
 }
 
+static void utc(uint64_t ts_us, char *buf, size_t len)
+{
+    time_t t = (time_t)(ts_us / 1000000u);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, len, "%llu s", (unsigned long long)t);
+}
+
+/* The first packet of a file after the first: earlier than what came before? */
+static void check_order(struct capture *c, uint64_t ts_us)
+{
+    c->file_unseen = false;
+    if (ts_us >= c->ts_max || !c->warn)
+        return;
+    char line[1024], first[40], latest[40];
+    utc(ts_us, first, sizeof first);
+    utc(c->ts_max, latest, sizeof latest);
+    snprintf(line, sizeof line,
+             "%s starts at %s, before what was read ahead of it ends (%s): files are read in "
+             "the order given; give them in time order, or merge them (mergecap -w OUT FILES...)",
+             shown_name(c->names[c->file]), first, latest);
+    c->warn(c->warn_ctx, line);
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct capture *c = (struct capture *)user;
@@ -193,6 +227,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     };
     if (h->ts.tv_sec < 0)
         pkt.ts_us = 0;
+    if (c->file_unseen)
+        check_order(c, pkt.ts_us);
+    if (pkt.ts_us > c->ts_max)
+        c->ts_max = pkt.ts_us;
     c->fn(c->ctx, &pkt);
 }
 
@@ -255,6 +293,8 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
         pcap_t *p = c->handles[i];
         c->current = p;
         c->linktype = pcap_datalink(p);
+        c->file = i;
+        c->file_unseen = !c->live && i > 0;
         for (;;) {
             int rc = pcap_dispatch(p, c->live ? -1 : 4096, on_packet, (u_char *)c);
             if (c->stop || rc == PCAP_ERROR_BREAK)

@@ -30,6 +30,10 @@ struct capture_options {
     bool allow_unfiltered;             /* where neither compiles (NFLOG), read unfiltered */
     int snaplen;                       /* live only; 0 for the default */
     bool (*linktype_ok)(int linktype); /* refuse what the decoders cannot read */
+    /* Called with one line (no prefix, no newline) when a file starts before
+     * the files read ahead of it end; may be NULL. */
+    void (*warn)(void *ctx, const char *line);
+    void *warn_ctx;
 };
 
 enum capture_status {

@@ -143,6 +143,27 @@ def pcapng_interfaces(smtptls, pcaps, write):
            "different snapshot lengths (262144, then 96)")
 
 
+def files_out_of_order(smtptls, pcaps):
+    """Files are read in the order given; one that starts before what was read
+    ahead of it ends gets one warning line, and the run goes on."""
+    a = os.path.join(pcaps, "mixed.pcap")          # the earlier capture
+    b = os.path.join(pcaps, "starttls-retry.pcap")  # days later
+    p = subprocess.run([smtptls, "-r", a, "-r", b, "--json"], capture_output=True, text=True)
+    check("files in time order: no warning", p.returncode == 0 and p.stderr == "", p.stderr)
+    p = subprocess.run([smtptls, "-r", b, "-r", a, "--json"], capture_output=True, text=True)
+    lines = p.stderr.splitlines()
+    check("files out of time order: one warning line",
+          p.returncode == 0 and len(lines) == 1
+          and lines[0].startswith("smtptls: warning: %s starts at " % a)
+          and "files are read in the order given" in lines[0], p.stderr.strip())
+
+
+def late_options(smtptls, good):
+    expect("an option after the filter expression", smtptls,
+           ["-r", good, "tcp port 25", "--json"], 1,
+           "'--json' comes after the filter expression: options go before the filter expression")
+
+
 def main():
     smtptls, pcaps = sys.argv[1], sys.argv[2]
     good = os.path.join(pcaps, "mixed.pcap")
@@ -199,6 +220,8 @@ def main():
 
     compressed_inputs(smtptls, pcaps, d, write, full)
     pcapng_interfaces(smtptls, pcaps, write)
+    files_out_of_order(smtptls, pcaps)
+    late_options(smtptls, good)
 
     for f in os.listdir(d):
         os.unlink(os.path.join(d, f))
