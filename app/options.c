@@ -170,8 +170,9 @@ static const struct option_row {
     {.letter = 'r',
      .arg = "FILE",
      .set = set_file,
-     .help = "read a pcap or pcapng file ('-' for standard input);\n"
-             "repeat to read several files as one capture"},
+     .help = "read a pcap or pcapng file, also gzip, xz or zstd\n"
+             "compressed ('-' for standard input); repeat to read\n"
+             "several files as one capture"},
     {.letter = 'i',
      .arg = "IFACE",
      .set = set_iface,
@@ -282,6 +283,25 @@ static void bad_option(int argc, char **argv, char *err, size_t errlen)
                  optind - 1 < argc ? argv[optind - 1] : "");
 }
 
+/* Options end at the filter's first word, so in "-r f.pcap 'tcp port 25'
+ * --json" the --json is a filter word. No word of a BPF expression starts
+ * with '-' and a letter ('-' alone and negative numbers do not), so such a
+ * word is an option given too late: copied to word, and true. */
+static bool misplaced_option(const char *filter, char *word, size_t wordlen)
+{
+    for (const char *p = filter; *p;) {
+        p += strspn(p, " \t\n");
+        size_t len = strcspn(p, " \t\n");
+        char c = p[0] == '-' ? (p[1] == '-' ? p[2] : p[1]) : '\0';
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            snprintf(word, wordlen, "%.*s", (int)len, p);
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
 /* Rules across options, once they are all read. */
 static int check(struct options *o, int nrest, char **rest, char *err, size_t errlen)
 {
@@ -296,6 +316,14 @@ static int check(struct options *o, int nrest, char **rest, char *err, size_t er
         if (!o->filter_owned) {
             snprintf(err, errlen, "out of memory");
             return OPTIONS_ERR_NOMEM;
+        }
+        char word[64];
+        if (misplaced_option(o->filter_owned, word, sizeof word)) {
+            snprintf(err, errlen,
+                     "'%s' comes after the filter expression: options go before the filter "
+                     "expression (smtptls [options] [filter...])",
+                     word);
+            return OPTIONS_ERR_USAGE;
         }
         o->filter = o->filter_owned;
         o->filter_given = true;

@@ -11,6 +11,7 @@
 #include "capdrop.h"
 #include "capture.h"
 #include "classify.h"
+#include "decompress.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
@@ -78,6 +79,12 @@ static void on_packet(void *ctx, const struct capture_packet *cp)
     pipeline_packet(run->pl, &p);
 }
 
+static void on_warning(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "smtptls: warning: %s\n", line);
+}
+
 static struct capture *open_capture(const struct options *o, int *status)
 {
     struct capture_options copt = {
@@ -88,6 +95,7 @@ static struct capture *open_capture(const struct options *o, int *status)
         .fallback_filter = o->fallback_filter,
         .allow_unfiltered = !o->filter_given, /* the pipeline picks SMTP ports itself */
         .linktype_ok = link_supported,
+        .warn = on_warning,
     };
     char err[512] = "";
     enum capture_status cst;
@@ -214,16 +222,16 @@ int run_main(const struct options *o)
         periodic_final(&run.periodic, o->iface ? wall_clock_us() : 0) == 0 && !run.periodic_failed;
 
     struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
-                                       .damaged = cst == CAPTURE_ERR_READ};
+                                       .damaged = cst != CAPTURE_OK};
     capture_get_stats(cap, &totals.capture);
     int rc = o->json ? json_write_summary(stdout, &run.agg, &totals, run.findings)
                      : text_write_report(stdout, &run.agg, &totals, run.findings);
     if (rc < 0) {
         fputs("smtptls: out of memory (the report is incomplete)\n", stderr);
         status = APP_NOMEM;
-    } else if (cst == CAPTURE_ERR_READ) {
+    } else if (cst != CAPTURE_OK) {
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
-        status = APP_DAMAGED;
+        status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
     if (periodic_close(&run.periodic) < 0 || !periodic_ok)
         status = APP_OUTPUT;
@@ -250,4 +258,6 @@ void run_version(FILE *f)
     else
         fputs("nDPI: not built in\n", f);
     fprintf(f, "%s\n", x509_openssl_version());
+    char buf[160];
+    fprintf(f, "%s\n", decompress_versions(buf, sizeof buf));
 }

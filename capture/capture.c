@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "caps.h"
+#include "decompress.h"
 
 struct capture {
     pcap_t **handles;
-    char **buffers; /* each file's stdio buffer, freed after pcap_close */
+    char **buffers;              /* each file's stdio buffer, freed after pcap_close */
+    struct decompress **streams; /* each file's decompressing stream or NULL, ditto */
     size_t nbuffers;
     size_t nhandles;
     const char *const *names;
@@ -21,6 +24,13 @@ struct capture {
     capture_fn fn;
     void *ctx;
     int linktype;
+    /* Files out of time order: the latest time read so far, and whether the
+     * file being read has not given its first packet yet. */
+    uint64_t ts_max;
+    bool file_unseen;
+    size_t file;
+    void (*warn)(void *ctx, const char *line);
+    void *warn_ctx;
 };
 
 static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, size_t errlen,
@@ -43,7 +53,8 @@ static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, siz
     return 0;
 }
 
-static pcap_t *open_file(const char *name, char **buffer, char *err, size_t errlen)
+static pcap_t *open_file(const char *name, char **buffer, struct decompress **dz, char *err,
+                         size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p;
@@ -58,10 +69,18 @@ static pcap_t *open_file(const char *name, char **buffer, char *err, size_t errl
     *buffer = malloc(LIMIT_FILE_BUFFER);
     if (*buffer)
         setvbuf(f, *buffer, _IOFBF, LIMIT_FILE_BUFFER);
-    p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-    if (!p && f != stdin)
+    /* f itself, or a stream that decompresses it (gzip, xz, zstd) */
+    FILE *in = decompress_open(f, dz, ebuf, sizeof ebuf);
+    p = in ? pcap_fopen_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_MICRO, ebuf) : NULL;
+    if (decompress_error(*dz))
+        snprintf(ebuf, sizeof ebuf, "%s", decompress_error(*dz));
+    if (!p && in && in != f)
+        fclose(in); /* and f with it */
+    else if (!p && f != stdin)
         fclose(f);
     if (!p) {
+        decompress_free(*dz);
+        *dz = NULL;
         free(*buffer);
         *buffer = NULL;
         /* libpcap's text already names the file for missing files; keep one line. */
@@ -121,20 +140,24 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     }
     c->handles = calloc(n, sizeof *c->handles);
     c->buffers = calloc(n, sizeof *c->buffers);
-    if (!c->handles || !c->buffers) {
+    c->streams = calloc(n, sizeof *c->streams);
+    if (!c->handles || !c->buffers || !c->streams) {
         snprintf(err, errlen, "out of memory");
         free(c->handles);
         free(c->buffers);
+        free(c->streams);
         free(c);
         return NULL;
     }
     c->nbuffers = n;
     c->live = opt->iface != NULL;
     c->names = opt->files;
+    c->warn = opt->warn;
+    c->warn_ctx = opt->warn_ctx;
     for (size_t i = 0; i < n; i++) {
         const char *name = c->live ? opt->iface : opt->files[i];
         pcap_t *p = c->live ? open_live(name, opt->snaplen, status, err, errlen)
-                            : open_file(name, &c->buffers[i], err, errlen);
+                            : open_file(name, &c->buffers[i], &c->streams[i], err, errlen);
         if (!p) {
             *status = CAPTURE_ERR_OPEN;
             capture_close(c);
@@ -163,6 +186,35 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     return c;
 }
 
+static const char *shown_name(const char *name)
+{
+    return strcmp(name, "-") == 0 ? "standard input" : name;
+}
+
+static void utc(uint64_t ts_us, char *buf, size_t len)
+{
+    time_t t = (time_t)(ts_us / 1000000u);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, len, "%llu s", (unsigned long long)t);
+}
+
+/* The first packet of a file after the first: earlier than what came before? */
+static void check_order(struct capture *c, uint64_t ts_us)
+{
+    c->file_unseen = false;
+    if (ts_us >= c->ts_max || !c->warn)
+        return;
+    char line[1024], first[40], latest[40];
+    utc(ts_us, first, sizeof first);
+    utc(c->ts_max, latest, sizeof latest);
+    snprintf(line, sizeof line,
+             "%s starts at %s, before what was read ahead of it ends (%s): files are read in "
+             "the order given; give them in time order, or merge them (mergecap -w OUT FILES...)",
+             shown_name(c->names[c->file]), first, latest);
+    c->warn(c->warn_ctx, line);
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct capture *c = (struct capture *)user;
@@ -175,7 +227,61 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     };
     if (h->ts.tv_sec < 0)
         pkt.ts_us = 0;
+    if (c->file_unseen)
+        check_order(c, pkt.ts_us);
+    if (pkt.ts_us > c->ts_max)
+        c->ts_max = pkt.ts_us;
     c->fn(c->ctx, &pkt);
+}
+
+/* libpcap 1.10 reads a pcapng only while every interface has the first one's
+ * link type and snapshot length; past that its read fails with one of these
+ * texts (sf-pcapng.c). Such a file is not damaged. */
+static const char *const pcapng_refusals[] = {
+    "an interface has a type ",
+    "an interface has a snapshot length ",
+};
+
+/* The line for a read error of file i, and its status. */
+static enum capture_status read_error(struct capture *c, size_t i, char *err, size_t errlen)
+{
+    const char *name = c->live ? "interface" : shown_name(c->names[i]);
+    const char *why = pcap_geterr(c->handles[i]);
+    if (!c->live && decompress_error(c->streams[i])) {
+        snprintf(err, errlen, "%s: %s", name, decompress_error(c->streams[i]));
+        return CAPTURE_ERR_READ;
+    }
+    for (size_t k = 0; !c->live && k < sizeof pcapng_refusals / sizeof pcapng_refusals[0]; k++) {
+        size_t len = strlen(pcapng_refusals[k]);
+        unsigned long v;
+        if (strncmp(why, pcapng_refusals[k], len) != 0 || sscanf(why + len, "%lu", &v) != 1)
+            continue;
+        if (k == 1) { /* the same link type: editcap writes it as one pcap */
+            snprintf(err, errlen,
+                     "%s: its interfaces have different snapshot lengths (%d, then %lu), which "
+                     "libpcap cannot read in one pcapng: convert it (editcap -F pcap FILE "
+                     "OUT.pcap) and read that",
+                     name, pcap_snapshot(c->handles[i]), v);
+            return CAPTURE_ERR_LINKTYPE;
+        }
+        const char *a = pcap_datalink_val_to_name(c->linktype);
+        const char *b = pcap_datalink_val_to_name((int)v);
+        char first[32], other[32];
+        snprintf(first, sizeof first, "%s", a ? a : "");
+        snprintf(other, sizeof other, "%s", b ? b : "");
+        if (!a)
+            snprintf(first, sizeof first, "%d", c->linktype);
+        if (!b)
+            snprintf(other, sizeof other, "%lu", v);
+        snprintf(err, errlen,
+                 "%s: its interfaces have different link types (%s, then %s), and libpcap reads "
+                 "one per file: split it per interface (tshark -r FILE -Y 'frame.interface_id==N' "
+                 "-w N.pcapng; editcap -F pcap -T ENCAP N.pcapng N.pcap) and give each with -r",
+                 name, first, other);
+        return CAPTURE_ERR_LINKTYPE;
+    }
+    snprintf(err, errlen, "%s: %s", name, why);
+    return CAPTURE_ERR_READ;
 }
 
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err,
@@ -187,16 +293,15 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
         pcap_t *p = c->handles[i];
         c->current = p;
         c->linktype = pcap_datalink(p);
+        c->file = i;
+        c->file_unseen = !c->live && i > 0;
         for (;;) {
             int rc = pcap_dispatch(p, c->live ? -1 : 4096, on_packet, (u_char *)c);
             if (c->stop || rc == PCAP_ERROR_BREAK)
                 break;
             if (rc == PCAP_ERROR) {
-                const char *name = c->live ? "interface" : c->names[i];
-                snprintf(err, errlen, "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name,
-                         pcap_geterr(p));
                 c->current = NULL;
-                return CAPTURE_ERR_READ;
+                return read_error(c, i, err, errlen);
             }
             if (rc == 0 && !c->live)
                 break; /* end of file */
@@ -233,7 +338,10 @@ void capture_close(struct capture *c)
         pcap_close(c->handles[i]);
     for (size_t i = 0; c->buffers && i < c->nbuffers; i++)
         free(c->buffers[i]);
+    for (size_t i = 0; c->streams && i < c->nbuffers; i++)
+        decompress_free(c->streams[i]);
     free(c->buffers);
+    free(c->streams);
     free(c->handles);
     free(c);
 }

@@ -13,6 +13,11 @@
 #define LIMIT_LIVE_BUFFER (32 << 20)    /* kernel capture buffer, bytes */
 #define LIMIT_FILE_BUFFER (64u * 1024u) /* stdio buffer of a capture file (bench/README.md) */
 
+/* Compressed capture files (capture/decompress.c). */
+#define LIMIT_DECOMPRESS_INPUT (64u * 1024u) /* compressed bytes read at once */
+#define LIMIT_DECOMPRESS_MEMORY (256u << 20) /* xz decoder memory; xz -9 needs 65 MiB */
+#define LIMIT_DECOMPRESS_WINDOW_LOG 28       /* zstd window: 256 MiB, above --ultra -22's */
+
 /* Flow table. */
 /* --max-flows: 40000 flows with sessions and every shared cap full stay
  * within 256 MB (README "Reassembly, gaps and limits"). */

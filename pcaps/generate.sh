@@ -16,7 +16,10 @@
 # (gnutls-cli / gnutls-serv) for the 3DES and RC4 suites OpenSSL lacks.
 # starttls-retry adds Exim, run from Debian's exim4-daemon-light .deb
 # unpacked into the temporary directory (exim4 conflicts with postfix as a
-# package, so it is never installed).
+# package, so it is never installed).  The issue 11 captures add the Nagios
+# plugins (probes), a third, gateway Postfix instance between documentation
+# networks on lo (gateway, domains), and gen/retime.py, which moves each
+# connection of hours.pcap to its time of day.
 # Captured with tcpdump on lo of the namespace; nothing leaves it.
 # See pcaps/README.md for what each capture contains.
 #
@@ -43,9 +46,12 @@ CAPTURES=(
   findings-stripped findings-injection findings-fallback findings-obsolete
   findings-weak findings-cert findings-465
   starttls-retry
+  probes gateway domains hours
 )
 FINDINGS_KINDS=$GEN/findings.tsv   # session kinds of the findings-* captures
 RETRY_KINDS=$GEN/retry.tsv         # session kinds of starttls-retry
+ISSUE11_KINDS=$GEN/issue11.tsv     # session kinds of probes, gateway, domains
+HOURS_PLAN=$GEN/hours.tsv          # hours: when each session starts, after retiming
 
 # Fixed identities, so reruns differ only in timestamps, ports and TLS bytes.
 MX=127.0.0.1          # Postfix "mx.example.test": STARTTLS on :25 :587 :2525,
@@ -74,6 +80,30 @@ MX_EXIM=127.0.0.23    # Exim "mx23.example.test" (GnuTLS): STARTTLS after HELO
 MX_AIO_RETRY=127.0.0.24  # aiosmtpd "mx24.example.test": the first STARTTLS of
                       #   every connection gets 454, the next one 220
 EXIM_PKGS=(exim4-daemon-light)   # only its exim4 binary is used
+# probes (monitoring checks beside real deliveries): the Nagios plugins
+# check_smtp / check_tcp / check_ssmtp cannot bind a source address, so a /32
+# local route with "src" picks the monitoring host's (as for gnutls-cli).
+MONITOR=127.0.0.130   # the monitoring host (check_smtp, check_tcp, check_ssmtp)
+BALANCER=127.0.0.140  # a load balancer's health check (HELO, RSET, QUIT)
+PLUGINS=/usr/lib/nagios/plugins
+# gateway, domains: documentation networks on lo.  Home (--home-net) is
+# 198.51.100.0/24; outside are 192.0.2.0/24 and 203.0.113.0/24.
+HOME_NET=198.51.100.0/24
+GW=198.51.100.10      # Postfix "mx.example.net": the gateway, a third instance
+                      #   that relays inbound mail in and outbound mail out
+GW_MBOX=198.51.100.20 # Postfix "mbox.example.net" (the receiving instance):
+                      #   the inside mailbox server, STARTTLS; 550 for nobody@
+GW_WS1=198.51.100.30  # inside clients submitting to the gateway
+GW_WS2=198.51.100.31
+OUT_TLS=192.0.2.25    # Postfix "mx.example.com" (receiving instance): STARTTLS
+OUT_CLEAR=192.0.2.26  # Postfix "mx.example.org" (receiving instance): no
+                      #   STARTTLS; the gateway's next hop for every domain
+                      #   but example.net and example.com
+OUT_A=192.0.2.10      # outside senders: mail.example.com
+OUT_B=203.0.113.20    #   smtp.example.org
+OUT_C=203.0.113.21    #   relay.partner.example
+OUT_D=203.0.113.22    #   a host that forges its sender (backscatter)
+GW_ADDRS=($GW $GW_MBOX $GW_WS1 $GW_WS2 $OUT_TLS $OUT_CLEAR $OUT_A $OUT_B $OUT_C $OUT_D)
 HELO=client.example.test
 SENDER=alice@example.test
 RCPT=bob@example.test
@@ -102,7 +132,7 @@ install_deps() {
   # (starttls-retry); exim4 itself is never installed (see fetch_exim).
   local pkgs=(postfix sasl2-bin libsasl2-modules swaks openssl tcpdump tshark
               python3 python3-aiosmtpd iproute2 util-linux gnutls-bin
-              libidn12 libgnutls-dane0) need=() p
+              libidn12 libgnutls-dane0 monitoring-plugins-basic) need=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
       || need+=("$p")
@@ -208,7 +238,7 @@ outer_main() {
   local bad=0
   for name in "${selected[@]}"; do
     "$PY" "$PCAP_DIR/tshark_view.py" "$PCAP_DIR/$name.pcap" >"$PCAP_DIR/$name.tshark.jsonl" 2>/dev/null
-    "$PY" "$GEN/check_view.py" "$KINDS" "$FINDINGS_KINDS" "$RETRY_KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
+    "$PY" "$GEN/check_view.py" "$KINDS" "$FINDINGS_KINDS" "$RETRY_KINDS" "$ISSUE11_KINDS" "$WORK/ran/$name.txt" "$PCAP_DIR/$name.tshark.jsonl" || bad=1
   done
   if ((bad)); then
     die "some captures do not match their plan; logs kept in $WORK"
@@ -235,7 +265,11 @@ listening() { ss -Hltn "sport = :$2" | awk '{print $4}' | grep -qxF "$1:$2"; }
 setup_loopback() {
   ip link set lo up
   # 127.0.0.0/8 is all local on lo, so 127.0.0.2... need no extra addresses;
-  # ::1 is configured as soon as lo is up.
+  # ::1 is configured as soon as lo is up.  The documentation addresses of
+  # gateway and domains are put on lo too (one namespace, every host on it;
+  # what the gateway's own interface would show).
+  local a
+  for a in "${GW_ADDRS[@]}"; do ip addr add "$a/32" dev lo; done
 }
 
 make_tls_material() {
@@ -358,6 +392,13 @@ $MX_LEGACY:smtp  inet n - n - - smtpd -o myhostname=mx5.example.test -o smtpd_tl
 # Plain SMTP on the implicit-TLS port (wrappermode forgotten), AUTH in clear.
 $MX_LEGACY:smtps inet n - n - - smtpd -o myhostname=mx5.example.test -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=no -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
 $MX_SIGNED:smtp  inet n - n - - smtpd -o myhostname=mx8.example.test -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
+# probes: mx8 with implicit TLS too (check_ssmtp).
+$MX_SIGNED:smtps inet n - n - - smtpd -o myhostname=mx8.example.test -o smtpd_tls_wrappermode=yes -o smtpd_tls_cert_file=$WORK/tls/signed.crt -o smtpd_tls_key_file=$WORK/tls/signed.key
+# gateway, domains: the hosts around the gateway (an open relay each: they
+# accept any recipient and discard the message, like every listener here).
+$GW_MBOX:smtp    inet n - n - - smtpd -o myhostname=mbox.example.net -o mynetworks=0.0.0.0/0 -o smtpd_recipient_restrictions=check_recipient_access,texthash:$etc/mbox_access,permit
+$OUT_TLS:smtp    inet n - n - - smtpd -o myhostname=mx.example.com -o mynetworks=0.0.0.0/0
+$OUT_CLEAR:smtp  inet n - n - - smtpd -o myhostname=mx.example.org -o smtpd_tls_security_level=none -o mynetworks=0.0.0.0/0
 $MX_EXPIRED:smtp inet n - n - - smtpd -o myhostname=mx9.example.test -o smtpd_tls_cert_file=$WORK/tls/expired.crt -o smtpd_tls_key_file=$WORK/tls/expired.key
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -384,6 +425,8 @@ auxprop_plugin: sasldb
 mech_list: PLAIN LOGIN
 sasldb_path: $etc/sasl/sasldb2
 EOF
+  # The mailbox server knows no "nobody": the gateway bounces what it relayed.
+  echo "nobody@example.net 550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in virtual mailbox table" >"$etc/mbox_access"
   echo "$AUTH_PASS" | saslpasswd2 -p -c -f "$etc/sasl/sasldb2" -u example.test "$AUTH_USER"
   chown postfix "$etc/sasl/sasldb2"
 }
@@ -395,7 +438,8 @@ start_postfix() {
   local ep
   for ep in "$MX:25" "[$MX6]:25" "$MX:465" "[$MX6]:465" "$MX:587" "$MX:2525" \
             "$MX_NOTLS:25" "$MX_BROKEN:25" "$MX:$BACKEND_PORT" "$MX_LEGACY:25" \
-            "$MX_LEGACY:465" "$MX_SIGNED:25" "$MX_EXPIRED:25"; do
+            "$MX_LEGACY:465" "$MX_SIGNED:25" "$MX_EXPIRED:25" "$MX_SIGNED:465" \
+            "$GW_MBOX:25" "$OUT_TLS:25" "$OUT_CLEAR:25"; do
     wait_until 10 listening "${ep%:*}" "${ep##*:}" || die "Postfix not listening on $ep"
   done
   log "Postfix $(postconf -c "$etc" -h mail_version) up"
@@ -527,6 +571,96 @@ relay_send_aged() {
   wait_until 30 bash -c "(( \$(grep -c 'status=\(sent\|bounced\)' '$dir/maillog') > ${before:-0} ))" || return 1
   grep -F -e "postfix/smtp[" -e "postfix/qmgr[" "$dir/maillog" | tail -n 8
   grep -F "to=<$rcpt>" "$dir/maillog" | tail -n 1 | grep -q 'status=sent'
+}
+
+# gateway, domains: a third Postfix instance, "mx.example.net" on $GW, the
+# gateway of the home network: it relays inbound mail for example.net to the
+# inside mailbox server ($GW_MBOX) and outbound mail from the inside clients
+# ($HOME_NET is mynetworks) to example.com ($OUT_TLS, STARTTLS) and to every
+# other domain through $OUT_CLEAR (no STARTTLS); opportunistic TLS both ways
+# (smtpd and smtp "may").  No DNS: next hops are IP literals in its transport
+# map.  Bounces go back to the sender (notify_classes only silences the
+# postmaster copies).  One smtp process (maxproc 1) and no connection cache,
+# so deliveries run one at a time and each ends with QUIT.
+start_gateway_postfix() {
+  local dir=$WORK/postfix-gw etc=$WORK/postfix-gw/etc
+  mkdir -p "$etc" "$dir/spool" "$dir/data"
+  chown postfix "$dir/data"
+  cat >"$etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+maillog_file_prefixes = $WORK
+maillog_file = $dir/maillog
+myhostname = mx.example.net
+mydomain = example.net
+myorigin = example.net
+mydestination =
+inet_interfaces = $GW
+inet_protocols = ipv4
+mynetworks = $HOME_NET
+relay_domains = example.net, sales.example.net
+alias_maps =
+alias_database =
+local_recipient_maps =
+notify_classes =
+smtpd_banner = \$myhostname ESMTP
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_peername_lookup = no
+smtpd_error_sleep_time = 0
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $WORK/tls/server.crt
+smtpd_tls_key_file = $WORK/tls/server.key
+smtpd_tls_protocols = >=TLSv1.2
+smtpd_tls_loglevel = 1
+smtp_dns_support_level = disabled
+transport_maps = texthash:$etc/transport
+smtp_bind_address = $GW
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1
+smtp_connection_cache_on_demand = no
+EOF
+  cat >"$etc/transport" <<EOF
+example.net        smtp:[$GW_MBOX]:25
+sales.example.net  smtp:[$GW_MBOX]:25
+example.com        smtp:[$OUT_TLS]:25
+*                  smtp:[$OUT_CLEAR]:25
+EOF
+  cat >"$etc/master.cf" <<EOF
+$GW:smtp  inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       1       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  postfix -c "$etc" check || die "postfix check (gateway) failed"
+  postfix -c "$etc" start || die "postfix start (gateway) failed (see $dir/maillog)"
+  wait_until 10 listening "$GW" 25 || die "gateway Postfix not listening on $GW:25"
+}
+
+# gw_settle: wait until the gateway has delivered (or bounced) everything it
+# took and its queue is empty, then for the last QUIT; fails on a deferral.
+gw_settle() {
+  local etc=$WORK/postfix-gw/etc
+  wait_until 30 bash -c "postqueue -c '$etc' -p 2>/dev/null | grep -q '^Mail queue is empty'" \
+    || { postqueue -c "$etc" -p; return 1; }
+  sleep 0.5
+  ! grep -q 'status=deferred' "$WORK/postfix-gw/maillog"
 }
 
 start_proxy() { # LISTEN_ADDR CLIENT=MODE...: gen/strip_proxy.py on :25 -> $MX:$BACKEND_PORT
@@ -667,6 +801,7 @@ inner_cleanup() {
   for pid in "${AIO_PIDS[@]}" "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   stop_postfix
   stop_postfix "$WORK/postfix-out"
+  stop_postfix "$WORK/postfix-gw"
 }
 
 # --- sessions --------------------------------------------------------------
@@ -712,6 +847,42 @@ ok()    { "$@" >>"$SESSION_LOG" 2>&1 || { echo "client failed: $*" >>"$SESSION_L
 fails() { if "$@" >>"$SESSION_LOG" 2>&1; then echo "client unexpectedly succeeded: $*" >>"$SESSION_LOG"; return 1; fi; }
 
 TLS12=(--tls --tls-protocol tlsv1_2 --tls-cipher)
+
+# swaks_env TAG CLIENT SERVER PORT HELO FROM TO [swaks options]: one message
+# with the envelope given (TO: recipients separated by commas; FROM "" is the
+# null sender).
+swaks_env() {
+  local tag=$1 client=$2 server=$3 port=$4 helo=$5 from=$6 to=$7; shift 7
+  swaks --server "$server" --port "$port" --local-interface "$client" --helo "$helo" \
+    --from "$from" --to "$to" \
+    --header "Date: $MSG_DATE" --header "Subject: smtptls test $tag" \
+    --header "Message-Id: <$tag@$helo>" --header "X-Mailer: swaks" --body "$(body "$tag")" "$@"
+}
+
+# as_host CLIENT SERVER COMMAND...: run a client that cannot bind a source
+# address (the Nagios plugins) from CLIENT: a /32 local route to SERVER with
+# "src CLIENT" while it runs.  SERVER must not be an address configured on
+# lo (127.0.0.8 and 127.0.0.2 are not: the 127/8 route covers them).
+as_host() {
+  local client=$1 server=$2 rc=0; shift 2
+  ip addr show dev lo | grep -qF "inet $client/32" || ip addr add "$client/32" dev lo
+  ip route replace local "$server/32" dev lo src "$client" table local
+  "$@" || rc=$?
+  ip route del local "$server/32" dev lo table local
+  return $rc
+}
+
+# leg KIND TAG: a connection the gateway opened for the session just run.
+leg() { echo "$1 $2" >>"$RAN"; }
+
+# The list the domains capture sends to: 3 at example.com (over TLS from the
+# gateway), 40 at 40 other domains (one cleartext connection, more distinct
+# domains than a record keeps: 512 bytes).
+list_rcpts() {
+  local i out=alice@example.com,bob@example.com,carol@example.com
+  for i in $(seq -w 1 40); do out+=",member$i@research$i.example.org"; done
+  echo "$out"
+}
 
 # run_session KIND TAG CLIENT -- one TCP connection of the given kind
 # (kinds and their expected oracle view: gen/kinds.tsv).
@@ -822,6 +993,51 @@ run_session() {
     # NULL cipher: the second STARTTLS and its 554 are readable on the wire.
     again_in_tls_null)     ok scripted starttls-twice "$t" "$c" $MX_LEGACY 25 --refusal 554 --tls-ciphers 'NULL-SHA256:@SECLEVEL=0' ;;
     retry_refused_clear)   ok scripted starttls-refused-clear "$t" "$c" $MX_BROKEN 25 --refusal 454 --attempts 2 ;;
+    # --- probes (gen/issue11.tsv): monitoring checks and deliveries -------
+    # Nagios check_smtp: HELO, QUIT (EHLO only with -S or AUTH).
+    probe_helo_quit)       ok as_host "$c" $MX_SIGNED $PLUGINS/check_smtp -H $MX_SIGNED -F monitor.example.test ;;
+    probe_helo_quit_notls) ok as_host "$c" $MX_NOTLS $PLUGINS/check_smtp -H $MX_NOTLS -F monitor.example.test ;;
+    # swaks --quit-after helo: EHLO, QUIT.
+    probe_ehlo_quit)       ok swaks --server $MX_SIGNED --local-interface "$c" --helo monitor.example.test --quit-after helo ;;
+    # check_smtp -S -D: STARTTLS and a look at the certificate's dates (TLS, no mail).
+    probe_starttls_cert)   ok as_host "$c" $MX_SIGNED $PLUGINS/check_smtp -H $MX_SIGNED -F monitor.example.test -S -D 30,14 ;;
+    # check_tcp: connect and close; Postfix's banner crosses before the close.
+    probe_connect)         ok as_host "$c" $MX_SIGNED $PLUGINS/check_tcp -H $MX_SIGNED -p 25 ;;
+    # check_tcp -e 220: read the banner, close: banner only.
+    probe_banner)          ok as_host "$c" $MX_SIGNED $PLUGINS/check_tcp -H $MX_SIGNED -p 25 -e 220 ;;
+    # check_ssmtp: implicit TLS on 465, the banner inside TLS.
+    probe_implicit)        ok as_host "$c" $MX_SIGNED $PLUGINS/check_ssmtp -H $MX_SIGNED -p 465 ;;
+    probe_helo_rset)       ok scripted helo-rset "$t" "$c" $MX_SIGNED 25 ;;
+    mx8_plain)             ok swaks_msg "$t" "$c" $MX_SIGNED 25 ;;
+    mx8_tls13)             ok swaks_msg "$t" "$c" $MX_SIGNED 25 --tls --tls-protocol tlsv1_3 ;;
+    mx8_tls12)             ok swaks_msg "$t" "$c" $MX_SIGNED 25 "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 ;;
+    # --- gateway, domains (gen/issue11.tsv): one client session, then the
+    # connections the gateway opens for it (leg), in the order it opens them.
+    gw_in_tls)             ok swaks_env "$t" "$c" $GW 25 mail.example.com alice@example.com bob@example.net --tls --tls-protocol tlsv1_3 \
+                             && ok gw_settle && leg gw_relay_tls "$t-relay" ;;
+    gw_in_clear)           ok swaks_env "$t" "$c" $GW 25 smtp.example.org carol@example.org dave@example.net \
+                             && ok gw_settle && leg gw_relay_tls "$t-relay" ;;
+    gw_in_tls12)           ok swaks_env "$t" "$c" $GW 25 relay.partner.example news@partner.example erin@sales.example.net "${TLS12[@]}" ECDHE-RSA-AES128-GCM-SHA256 \
+                             && ok gw_settle && leg gw_relay_tls "$t-relay" ;;
+    gw_sub_tls_com)        ok swaks_env "$t" "$c" $GW 25 ws1.example.net frank@example.net grace@example.com --tls --tls-protocol tlsv1_3 \
+                             && ok gw_settle && leg gw_out_tls "$t-out" ;;
+    gw_sub_clear_org)      ok swaks_env "$t" "$c" $GW 25 ws2.example.net heidi@example.net ivan@example.org \
+                             && ok gw_settle && leg gw_out_clear "$t-out" ;;
+    gw_sub_tls_org)        ok swaks_env "$t" "$c" $GW 25 ws1.example.net frank@example.net judy@example.org --tls --tls-protocol tlsv1_3 \
+                             && ok gw_settle && leg gw_out_clear "$t-out" ;;
+    # A forged sender to an unknown user: accepted, relayed, refused inside
+    # (550 at RCPT, in TLS), bounced by the gateway to the forged sender in
+    # clear with the null sender (backscatter).
+    gw_backscatter)        ok swaks_env "$t" "$c" $GW 25 unknown.example billing@shop.test nobody@example.net \
+                             && ok gw_settle && leg gw_relay_reject "$t-relay" && leg gw_bounce "$t-bounce" ;;
+    d_in_clear_multi)      ok swaks_env "$t" "$c" $GW 25 smtp.example.org news@example.org 'bob@example.net,carol@sales.example.net,Dave@Example.NET' \
+                             && ok gw_settle && leg gw_relay_tls "$t-relay" ;;
+    d_in_clear_case)       ok swaks_env "$t" "$c" $GW 25 relay.partner.example Promo@News.Partner.Example Erin@SALES.example.net \
+                             && ok gw_settle && leg gw_relay_tls "$t-relay" ;;
+    d_list_clear)          ok swaks_env "$t" "$c" $GW 25 lists.example.net owner-staff@lists.example.net "$(list_rcpts)" \
+                             && ok gw_settle && leg gw_out_tls3 "$t-out-tls" && leg gw_out_clear40 "$t-out-clear" ;;
+    d_sub_tls_two)         ok swaks_env "$t" "$c" $GW 25 ws1.example.net frank@example.net judy@example.org,ivan@partner.example --tls --tls-protocol tlsv1_3 \
+                             && ok gw_settle && leg gw_out_clear2 "$t-out" ;;
     *) die "unknown session kind $kind" ;;
   esac || { cat "$SESSION_LOG" >&2; die "session $t ($kind) did not behave as planned"; }
 }
@@ -916,6 +1132,52 @@ cap_findings_465() {
 
 # --- starttls-retry: STARTTLS refused then accepted, failed then retried,
 # sent again inside TLS, refused until the client gives up (gen/retry.tsv) ---
+# --- issue 11: probes, gateway, domains, hours (gen/issue11.tsv) ----------
+# probes: monitoring checks from $MONITOR (and a load balancer's from
+# $BALANCER) between real deliveries to the same servers, one at a time.
+cap_probes() {
+  fsessions probe_helo_quit:$MONITOR mx8_plain:127.0.0.131 probe_ehlo_quit:$MONITOR \
+            mx8_tls13:127.0.0.132 probe_connect:$MONITOR probe_banner:$MONITOR \
+            mx8_tls13:127.0.0.133 probe_helo_rset:$BALANCER probe_starttls_cert:$MONITOR \
+            plain_notls:127.0.0.134 probe_helo_quit_notls:$MONITOR probe_implicit:$MONITOR \
+            mx8_tls12:127.0.0.131 probe_ehlo_quit:$MONITOR probe_helo_quit:$MONITOR \
+            mx8_plain:127.0.0.132
+}
+
+# gateway: inbound (outside senders to the gateway, relayed to the mailbox
+# server), outbound (inside clients to the gateway, sent on to example.com
+# with STARTTLS or to example.org without), and a bounce.
+cap_gateway() {
+  start_gateway_postfix
+  fsessions gw_in_tls:$OUT_A gw_in_clear:$OUT_B gw_in_tls12:$OUT_C \
+            gw_sub_tls_com:$GW_WS1 gw_sub_clear_org:$GW_WS2 gw_sub_tls_org:$GW_WS1 \
+            gw_backscatter:$OUT_D
+  cp "$WORK/postfix-gw/maillog" "$WORK/logs/$CAPTURE.gateway-maillog"
+  stop_postfix "$WORK/postfix-gw"
+}
+
+# domains: the same gateway; envelopes with many sender and recipient
+# domains, in clear and over STARTTLS, a list of 43, a null-sender bounce.
+cap_domains() {
+  start_gateway_postfix
+  fsessions d_in_clear_multi:$OUT_B gw_in_tls:$OUT_A d_list_clear:$GW_WS2 \
+            d_sub_tls_two:$GW_WS1 gw_backscatter:$OUT_D d_in_clear_case:$OUT_C
+  cp "$WORK/postfix-gw/maillog" "$WORK/logs/$CAPTURE.gateway-maillog"
+  stop_postfix "$WORK/postfix-gw"
+}
+
+# hours: the sessions of gen/hours.tsv, one after another (seconds apart);
+# post_hours then moves each to its time of day (gen/retime.py).
+cap_hours() {
+  local at kind client
+  while IFS=$'\t' read -r at kind client; do
+    [[ $at == \#* || -z $at ]] && continue
+    run_session "$kind" "$CAPTURE-${at//:/}" "$client"
+    sleep 0.3
+  done <"$HOURS_PLAN"
+}
+post_hours() { "$PY" "$GEN/retime.py" "$HOURS_PLAN" "$1"; }
+
 cap_starttls_retry() {
   start_exim
   start_aiosmtpd_at "$MX_AIO_RETRY" 25 mx24.example.test --refuse-starttls 1
@@ -983,6 +1245,9 @@ capture() { # NAME: tcpdump around cap_NAME
   TCPDUMP_PID=
   grep -q '^0 packets dropped by kernel' "$errlog" || die "tcpdump dropped packets: $(cat "$errlog")"
   [[ $(stat -c %s "$pcap") -gt 24 ]] || die "$pcap is empty"
+  if declare -F "post_${1//-/_}" >/dev/null; then
+    "post_${1//-/_}" "$pcap" || die "post_${1//-/_} failed"
+  fi
   install -m 644 "$pcap" "$PCAP_DIR/$CAPTURE.pcap"
   log "  $(grep 'packets captured' "$errlog"), $(stat -c %s "$pcap") bytes"
 }

@@ -7,8 +7,10 @@ Prints one JSON object per TCP connection that carries payload, in order of
 connection start, with the fields
 
   client, client_port, server, server_port   client = sender of the SYN
-  starttls_offered   true/false: a cleartext 250 reply to EHLO has / has no
-                     "STARTTLS" line (null if no such reply was seen)
+  starttls_offered   true: a cleartext 250 reply to EHLO has a "STARTTLS"
+                     line; false: a reply to EHLO or HELO was seen, none
+                     with it (a HELO reply lists no extensions); null: no
+                     reply to EHLO or HELO was seen
   starttls_reply     integer reply code to the last STARTTLS command answered
                      in cleartext, or null.  A STARTTLS that is refused and
                      sent again (503 after HELO, then EHLO, STARTTLS, 220)
@@ -343,9 +345,11 @@ def analyse_frame(c, row, from_client):
     if not row["tls.record.content_type"]:
         for code, lines in server_replies(c, payload_of(row)):
             cmd = c.pending.pop(0) if c.pending else None
-            if cmd == "EHLO" and code == 250:
-                offered = any(l[4:].strip().split(" ")[0].upper() == "STARTTLS"
-                              for l in lines[1:])
+            if cmd in ("EHLO", "HELO"):
+                # smtptls's rule (README, starttls_offered): a reply to EHLO
+                # or HELO seen without STARTTLS is false; HELO's never has it.
+                offered = cmd == "EHLO" and code == 250 and any(
+                    l[4:].strip().split(" ")[0].upper() == "STARTTLS" for l in lines[1:])
                 c.starttls_offered = bool(c.starttls_offered) or offered
             elif cmd == "STARTTLS":
                 c.starttls_reply = code   # the last one answered in clear

@@ -116,6 +116,8 @@ int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate
 
     capture_section(f, cap);
     if (cap->damaged)
-        fputs("warning: the capture ended in damage; the report covers what came before\n", f);
+        fputs("warning: the capture could not be read to its end (see standard error);\n"
+              "the report covers what came before\n",
+              f);
     return 0;
 }

@@ -18,6 +18,8 @@ Subcommands (all talk to a real server, Postfix or aiosmtpd):
                    answered the pipelined RSET (in clear or inside TLS).
   starttls         Python smtplib: EHLO, starttls() (no certificate check),
                    EHLO, one message, QUIT.
+  helo-rset        a load balancer's health check (probes.pcap): HELO, RSET,
+                   QUIT, and nothing else.
 
 STARTTLS retried or repeated (starttls-retry.pcap), all Python smtplib:
 
@@ -281,6 +283,17 @@ def starttls(args):
     s.quit()
 
 
+def helo_rset(args):
+    s = connect_smtplib(args)
+    code, _ = s.helo()
+    if code != 250:
+        sys.exit("HELO answered %d" % code)
+    code, _ = s.rset()
+    if code != 250:
+        sys.exit("RSET answered %d" % code)
+    s.quit()
+
+
 def inject_starttls(args):
     family = socket.AF_INET6 if ":" in args.server else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -360,6 +373,7 @@ def main():
              "bdat": bdat,
              "inject-starttls": inject_starttls,
              "starttls": starttls,
+             "helo-rset": helo_rset,
              "helo-starttls-retry": helo_starttls_retry,
              "starttls-retry": starttls_retry,
              "starttls-hsfail-retry": starttls_hsfail_retry,

@@ -40,6 +40,130 @@ def summary_sessions(out):
         return -1
 
 
+def check(what, ok, detail=""):
+    print("%s %-44s %s" % ("ok  " if ok else "FAIL", what, detail))
+    if not ok:
+        failures.append(what)
+
+
+def compressed_inputs(smtptls, pcaps, d, write, full):
+    """Truncated and damaged gzip, xz and zstd data: status 4, what came before
+    reported; too short to hold a capture header: status 2; bzip2: a clear 2."""
+    good = os.path.join(pcaps, "mixed.pcap")
+    for ext, tool in (("gz", ["gzip", "-c"]), ("xz", ["xz", "-c"]), ("zst", ["zstd", "-q", "-c"])):
+        comp = subprocess.run(tool + [good], capture_output=True, check=True).stdout
+        cut = write("cut." + ext, comp[:len(comp) * 2 // 3])
+        expect("truncated %s (partial report)" % ext, smtptls, ["-r", cut, "--json"], 4,
+               "truncated %s data" % {"gz": "gzip", "zst": "zstd"}.get(ext, ext),
+               lambda out: 0 < summary_sessions(out) < full)
+        # The last bytes missing (gzip's CRC and length, xz's index, zstd's
+        # checksum): every packet is there, but the end is not, and says so.
+        expect("%s without its last 4 bytes" % ext, smtptls,
+               ["-r", write("end." + ext, comp[:-4]), "--json"], 4, "truncated")
+        bad = bytearray(comp)
+        bad[len(bad) // 2] ^= 0xFF
+        expect("damaged %s (partial report)" % ext, smtptls,
+               ["-r", write("bad." + ext, bytes(bad)), "--json"], 4, "damaged",
+               lambda out: summary_sessions(out) >= 0)
+        expect("%s too short for a capture header" % ext, smtptls,
+               ["-r", write("tiny." + ext, comp[:12])], 2, "truncated")
+        p = subprocess.run([smtptls, "-r", "-", "--json"], input=comp[:len(comp) * 2 // 3],
+                           capture_output=True)
+        err = p.stderr.decode().strip()
+        check("truncated %s on standard input" % ext,
+              p.returncode == 4 and err.startswith("smtptls: standard input: truncated")
+              and 0 < summary_sessions(p.stdout.decode()) < full, err)
+    bz = subprocess.run(["bzip2", "-c", good], capture_output=True)
+    if bz.returncode == 0:
+        expect("bzip2 (not read, said so)", smtptls, ["-r", write("m.bz2", bz.stdout)], 2,
+               "compressed with bzip2")
+    rc, out, _ = run(smtptls, "--version")
+    check("--version names zlib, liblzma, libzstd",
+          rc == 0 and all(("\n%s " % lib) in out for lib in ("zlib", "liblzma", "libzstd")))
+
+
+def pcap_records(path):
+    """(link type, [(ts_sec, ts_usec, caplen, len, bytes)]) of a little-endian pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    linktype = struct.unpack("<I", data[20:24])[0]
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, caplen, wirelen = struct.unpack("<IIII", data[off:off + 16])
+        out.append((sec, usec, caplen, wirelen, data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return linktype, out
+
+
+def pcapng(blocks):
+    """A pcapng section: SHB, then blocks given as ("idb", linktype, snaplen) or
+    ("epb", interface, record)."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for b in blocks:
+        if b[0] == "idb":
+            out += block(1, struct.pack("<HHI", b[1], 0, b[2]))
+        else:
+            sec, usec, caplen, wirelen, data = b[2]
+            ts = sec * 1000000 + usec
+            out += block(6, struct.pack("<IIIII", b[1], ts >> 32, ts & 0xFFFFFFFF, caplen,
+                                        wirelen) + data)
+    return out
+
+
+def pcapng_interfaces(smtptls, pcaps, write):
+    """libpcap 1.10 reads a pcapng only while all interfaces have the first's
+    link type and snapshot length: a clear line and status 2, not 'damaged'."""
+    lt_eth, eth = pcap_records(os.path.join(pcaps, "plain-offered.pcap"))
+    lt_sll2, sll2 = pcap_records(os.path.join(pcaps, "edited", "sll2.pcap"))
+    assert (lt_eth, lt_sll2) == (1, 276)
+    # Each alone is readable: the file is sound.
+    one = write("one-if.pcapng", pcapng([("idb", 1, 262144)] + [("epb", 0, r) for r in eth]))
+    expect("pcapng, one interface", smtptls, ["-r", one, "--json"], 0, None,
+           lambda out: summary_sessions(out) == 1)
+    # mergecap's layout: every interface described before the first packet.
+    both = pcapng([("idb", 1, 262144), ("idb", 276, 262144)] + [("epb", 0, r) for r in eth]
+                  + [("epb", 1, r) for r in sll2])
+    expect("pcapng, two link types up front", smtptls,
+           ["-r", write("two-lt.pcapng", both), "--json"], 2,
+           "interfaces have different link types (EN10MB, then LINUX_SLL2)",
+           lambda out: summary_sessions(out) == 0)
+    # A second interface after packets: those before it are reported.
+    later = pcapng([("idb", 1, 262144)] + [("epb", 0, r) for r in eth]
+                   + [("idb", 276, 262144)] + [("epb", 1, r) for r in sll2])
+    expect("pcapng, a link type added later (partial)", smtptls,
+           ["-r", write("later-lt.pcapng", later), "--json"], 2, "editcap -F pcap -T ENCAP",
+           lambda out: summary_sessions(out) == 1)
+    snap = pcapng([("idb", 1, 262144), ("idb", 1, 96)] + [("epb", 0, r) for r in eth])
+    expect("pcapng, two snapshot lengths", smtptls,
+           ["-r", write("two-snap.pcapng", snap), "--json"], 2,
+           "different snapshot lengths (262144, then 96)")
+
+
+def files_out_of_order(smtptls, pcaps):
+    """Files are read in the order given; one that starts before what was read
+    ahead of it ends gets one warning line, and the run goes on."""
+    a = os.path.join(pcaps, "mixed.pcap")          # the earlier capture
+    b = os.path.join(pcaps, "starttls-retry.pcap")  # days later
+    p = subprocess.run([smtptls, "-r", a, "-r", b, "--json"], capture_output=True, text=True)
+    check("files in time order: no warning", p.returncode == 0 and p.stderr == "", p.stderr)
+    p = subprocess.run([smtptls, "-r", b, "-r", a, "--json"], capture_output=True, text=True)
+    lines = p.stderr.splitlines()
+    check("files out of time order: one warning line",
+          p.returncode == 0 and len(lines) == 1
+          and lines[0].startswith("smtptls: warning: %s starts at " % a)
+          and "files are read in the order given" in lines[0], p.stderr.strip())
+
+
+def late_options(smtptls, good):
+    expect("an option after the filter expression", smtptls,
+           ["-r", good, "tcp port 25", "--json"], 1,
+           "'--json' comes after the filter expression: options go before the filter expression")
+
+
 def main():
     smtptls, pcaps = sys.argv[1], sys.argv[2]
     good = os.path.join(pcaps, "mixed.pcap")
@@ -93,6 +217,11 @@ def main():
     print("%s %-44s exit %d" % ("ok  " if ok else "FAIL", "-r - (standard input)", p.returncode))
     if not ok:
         failures.append("standard input")
+
+    compressed_inputs(smtptls, pcaps, d, write, full)
+    pcapng_interfaces(smtptls, pcaps, write)
+    files_out_of_order(smtptls, pcaps)
+    late_options(smtptls, good)
 
     for f in os.listdir(d):
         os.unlink(os.path.join(d, f))

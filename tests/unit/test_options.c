@@ -133,16 +133,22 @@ static void test_filter_words(void **state)
     assert_null(p.o.fallback_filter);
     done(&p);
 
-    /* Options end at the filter's first word: what follows is filter. */
+    /* Options end at the filter's first word; an option after it, as its
+     * own word or inside a quoted filter, gets the hint about the order. */
     parse(&p, "-r", "a.pcap", "tcp", "--json", NULL);
-    assert_int_equal(p.rc, OPTIONS_OK);
-    assert_false(p.o.json);
-    assert_string_equal(p.o.filter, "tcp --json");
-    done(&p);
-
+    assert_usage_error(&p, "'--json' comes after the filter expression: options go before the "
+                           "filter expression (smtptls [options] [filter...])");
+    parse(&p, "-r", "a.pcap", "tcp port 25 -r b.pcap", NULL);
+    assert_usage_error(&p, "'-r' comes after the filter expression: options go before the "
+                           "filter expression (smtptls [options] [filter...])");
     parse(&p, "-r", "a.pcap", "--", "-x", NULL);
+    assert_usage_error(&p, "'-x' comes after the filter expression: options go before the "
+                           "filter expression (smtptls [options] [filter...])");
+
+    /* '-' in arithmetic and negative numbers stay filter words. */
+    parse(&p, "-r", "a.pcap", "len", "-", "14", ">", "-1", "and", "ip[2:2]-20>0", NULL);
     assert_int_equal(p.rc, OPTIONS_OK);
-    assert_string_equal(p.o.filter, "-x");
+    assert_string_equal(p.o.filter, "len - 14 > -1 and ip[2:2]-20>0");
     done(&p);
 }
 
@@ -313,8 +319,9 @@ static void test_usage_from_table(void **state)
     options_usage(f);
     assert_int_equal(fclose(f), 0);
     const char *lines[] = {
-        "\n  -r FILE             read a pcap or pcapng file ('-' for standard input);\n"
-        "                      repeat to read several files as one capture\n",
+        "\n  -r FILE             read a pcap or pcapng file, also gzip, xz or zstd\n"
+        "                      compressed ('-' for standard input); repeat to read\n"
+        "                      several files as one capture\n",
         "\n  -i IFACE            capture live",
         "\n  -Z USER             drop root privileges",
         "\n  --json              print the summary",
