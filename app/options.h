@@ -28,12 +28,15 @@ struct options {
     bool no_domains;           /* --no-domains */
     uint64_t idle_timeout_s;   /* --idle-timeout */
     uint32_t max_flows;        /* --max-flows */
+    unsigned buffer_kib;       /* -B: kernel buffer per worker in KiB; 0 for the default */
+    unsigned workers;          /* --workers; 0 when not given (one plain capture handle) */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */
     const char *filter;
     const char *fallback_filter; /* NULL when the filter was given */
     bool filter_given;
+    const char *filter_desc; /* the default filter in words (start-up line); NULL when given */
     char *filter_owned;
 };
 
