@@ -146,21 +146,22 @@ static int join_fanout(struct capture *c, pcap_t *p, char *err, size_t errlen)
 {
 #if defined(PACKET_FANOUT) && defined(PACKET_FANOUT_FLAG_DEFRAG)
     int fd = pcap_fileno(p);
-    int mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
-    int arg;
+    /* The group id in the low 16 bits, mode and flags in the high ones. */
+    uint32_t mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+    uint32_t arg;
     if (c->fanout_id < 0) {
 #ifdef PACKET_FANOUT_FLAG_UNIQUEID
         arg = (mode | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
         socklen_t len = sizeof arg;
         if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 &&
             getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) == 0) {
-            c->fanout_id = arg & 0xffff;
+            c->fanout_id = (int)(arg & 0xffff);
             return 0;
         }
 #endif
         c->fanout_id = (int)(getpid() & 0xffff); /* kernels before 4.4 */
     }
-    arg = c->fanout_id | (mode << 16);
+    arg = (uint32_t)c->fanout_id | (mode << 16);
     if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
         return 0;
     snprintf(err, errlen, "%s: cannot share the interface between workers (PACKET_FANOUT): %s",
