@@ -84,7 +84,8 @@ static void send_tcp(struct pipeline *pl, uint64_t ts, bool from_client, uint32_
     t[12] = 5 << 4;
     t[13] = flags;
     t[14] = 0xff;
-    memcpy(t + 20, payload, plen);
+    if (plen)
+        memcpy(t + 20, payload, plen);
     struct packet p = {ts, (uint32_t)len, (uint32_t)len, DLT_RAW, b};
     pipeline_packet(pl, &p);
 }
