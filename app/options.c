@@ -144,6 +144,29 @@ static int set_stats_interval(struct options *o, const char *arg, char *err, siz
     return 0;
 }
 
+static int set_buffer(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_u64(arg, LIMIT_LIVE_BUFFER_KIB_MAX, &v) < 0 || v == 0) {
+        snprintf(err, errlen, "-B: want a number of KiB from 1 to %u: %s",
+                 LIMIT_LIVE_BUFFER_KIB_MAX, arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->buffer_kib = (unsigned)v;
+    return 0;
+}
+
+static int set_workers(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (parse_u64(arg, LIMIT_WORKERS_MAX, &v) < 0 || v == 0) {
+        snprintf(err, errlen, "--workers: want a number from 1 to %u: %s", LIMIT_WORKERS_MAX, arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->workers = (unsigned)v;
+    return 0;
+}
+
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->action = OPTIONS_HELP;
@@ -177,6 +200,17 @@ static const struct option_row {
      .arg = "IFACE",
      .set = set_iface,
      .help = "capture live; Ctrl-C or SIGTERM ends it and reports"},
+    {.letter = 'B',
+     .name = "buffer-size",
+     .arg = "N",
+     .set = set_buffer,
+     .help = "kernel capture buffer of each worker: N KiB",
+     .shown_default = LIMIT_LIVE_BUFFER_KIB},
+    {.name = "workers",
+     .arg = "N",
+     .set = set_workers,
+     .help = "capture with N threads that share the interface\n"
+             "(Linux PACKET_FANOUT by flow); one report"},
     {.letter = 'Z',
      .arg = "USER",
      .set = set_user,
@@ -330,6 +364,13 @@ static int check(struct options *o, int nrest, char **rest, char *err, size_t er
     } else {
         o->filter = o->any_port ? ANY_PORT_BPF : DEFAULT_BPF;
         o->fallback_filter = o->any_port ? ANY_PORT_BPF_PLAIN : DEFAULT_BPF_PLAIN;
+        o->filter_desc = o->any_port ? "all TCP, IP fragments, tunnels"
+                                     : "TCP ports 25, 465, 587, 2525, IP fragments, tunnels";
+    }
+    if (!o->iface && (o->buffer_kib || o->workers)) {
+        snprintf(err, errlen, "%s works on a live capture only (-i)",
+                 o->buffer_kib ? "-B" : "--workers");
+        return OPTIONS_ERR_USAGE;
     }
     return 0;
 }
@@ -433,6 +474,9 @@ void options_usage(FILE *f)
           "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
           "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
           "filter; 4 the capture is damaged (everything before the damage is reported);\n"
-          "5 an output cannot be written; 7 out of memory.\n",
+          "5 an output cannot be written; 7 out of memory.\n"
+          "\n"
+          "Live: SIGINT or SIGTERM ends the capture and prints the report; SIGHUP reopens\n"
+          "the --sessions file (log rotation); SIGUSR1 prints the report so far on stderr.\n",
           f);
 }

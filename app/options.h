@@ -31,12 +31,15 @@ struct options {
     const char *stats_path;    /* --stats: a JSON line per interval; "-" is standard output */
     const char *metrics_path;  /* --metrics: Prometheus text, rewritten each interval */
     uint64_t stats_interval_s; /* --stats-interval */
+    unsigned buffer_kib;       /* -B: kernel buffer per worker in KiB; 0 for the default */
+    unsigned workers;          /* --workers; 0 when not given (one plain capture handle) */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */
     const char *filter;
     const char *fallback_filter; /* NULL when the filter was given */
     bool filter_given;
+    const char *filter_desc; /* the default filter in words (start-up line); NULL when given */
     char *filter_owned;
 };
 

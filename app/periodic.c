@@ -1,46 +1,27 @@
 #include "periodic.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifndef SMTPTLS_VERSION
 #define SMTPTLS_VERSION "0.1.0"
 #endif
 
-int periodic_open(struct periodic *p, const struct options *o, char *err, size_t errlen)
+void periodic_open(struct periodic *p, const struct options *o, struct output *stats)
 {
     memset(p, 0, sizeof *p);
-    p->stats_fd = -1;
     p->interval_us = o->stats_interval_s * 1000000u;
-    p->stats_path = o->stats_path;
+    p->stats = stats;
     p->metrics_path = o->metrics_path;
     p->interface = o->iface;
     jb_init(&p->line, LIMIT_STATS_LINE);
-    if (!o->stats_path)
-        return 0;
-    if (strcmp(o->stats_path, "-") == 0) {
-        p->stats_fd = STDOUT_FILENO;
-        return 0;
-    }
-    p->stats_fd = open(o->stats_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (p->stats_fd < 0) {
-        snprintf(err, errlen, "%s: %s", o->stats_path, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
-void periodic_attach(struct periodic *p, const struct aggregate *a, const struct findings *fi,
-                     struct pipeline *pl, struct capture *cap)
+bool periodic_active(const struct periodic *p)
 {
-    p->agg = a;
-    p->findings = fi;
-    p->pl = pl;
-    p->cap = cap;
+    return p->stats || p->metrics_path;
 }
 
 void periodic_record(struct periodic *p, const struct session_record *r)
@@ -56,29 +37,25 @@ static int fail(struct periodic *p, const char *what, const char *why)
     return -1;
 }
 
-static void snapshot(struct periodic *p, uint64_t now_us, struct stats_snapshot *s)
+/* Flows open: every flow made and not yet closed into one of the kinds a
+ * closed flow is counted in. */
+static uint64_t flows_open(const struct pipeline_stats *ps)
 {
-    struct capture_stats cs = {0};
-    if (p->cap)
-        capture_get_stats(p->cap, &cs);
-    stats_snapshot_fill(s, now_us, p->agg, findings_stripped_late(p->findings),
-                        pipeline_stats(p->pl), &cs, pipeline_flows_open(p->pl),
-                        stats_resident_bytes());
+    uint64_t closed = ps->flows_without_payload + ps->flows_not_smtp + ps->flows_tail_only +
+                      ps->sessions + ps->flows_resumed;
+    return ps->flows > closed ? ps->flows - closed : 0;
+}
+
+static void snapshot(uint64_t now_us, const struct periodic_view *v, struct stats_snapshot *s)
+{
+    stats_snapshot_fill(s, now_us, v->agg, findings_stripped_late(v->findings), &v->cap->decode,
+                        &v->cap->capture, flows_open(&v->cap->decode), stats_resident_bytes());
 }
 
 static int write_line(struct periodic *p, const char *s, size_t n)
 {
-    if (p->stats_fd == STDOUT_FILENO)
-        fflush(stdout); /* after any record --sessions - has buffered */
-    while (n) {
-        ssize_t w = write(p->stats_fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return fail(p, p->stats_path, w < 0 ? strerror(errno) : "nothing written");
-        s += w;
-        n -= (size_t)w;
-    }
+    if (output_write(p->stats, s, n) < 0 || output_flush(p->stats) < 0)
+        return fail(p, output_path(p->stats), strerror(errno));
     return 0;
 }
 
@@ -100,16 +77,16 @@ static int write_metrics(struct periodic *p, const struct stats_snapshot *s)
 }
 
 /* One interval ends at now: its line and the metrics file. */
-static int emit(struct periodic *p, uint64_t now_us, bool final)
+static int emit(struct periodic *p, uint64_t now_us, bool final, const struct periodic_view *v)
 {
     struct stats_snapshot s;
-    snapshot(p, now_us, &s);
+    snapshot(now_us, v, &s);
     int rc = 0;
-    if (p->stats_fd >= 0) {
+    if (p->stats) {
         size_t len;
         const char *line = stats_line(&p->line, &s, &p->prev, final, &len);
         if (!line)
-            rc = fail(p, p->stats_path, jb_error_name(jb_error(&p->line)));
+            rc = fail(p, output_path(p->stats), jb_error_name(jb_error(&p->line)));
         else if (write_line(p, line, len) < 0)
             rc = -1;
     }
@@ -119,20 +96,25 @@ static int emit(struct periodic *p, uint64_t now_us, bool final)
     return rc;
 }
 
-static void start(struct periodic *p, uint64_t now_us)
+static void start(struct periodic *p, uint64_t now_us, const struct periodic_view *v)
 {
     p->started = true;
     p->next_us = now_us + p->interval_us;
     p->last_us = now_us;
-    snapshot(p, now_us, &p->prev);
+    snapshot(now_us, v, &p->prev);
 }
 
-int periodic_tick(struct periodic *p, uint64_t now_us)
+bool periodic_due(const struct periodic *p, uint64_t now_us)
 {
-    if (p->stats_fd < 0 && !p->metrics_path)
+    return periodic_active(p) && (!p->started || now_us >= p->next_us);
+}
+
+int periodic_tick(struct periodic *p, uint64_t now_us, const struct periodic_view *v)
+{
+    if (!periodic_active(p))
         return 0;
     if (!p->started) {
-        start(p, now_us);
+        start(p, now_us, v);
         /* The metrics file exists from the start, and a directory it cannot
          * be written to is said at once. */
         return p->metrics_path ? write_metrics(p, &p->prev) : 0;
@@ -143,25 +125,20 @@ int periodic_tick(struct periodic *p, uint64_t now_us)
         return 0;
     uint64_t boundary = p->next_us + (now_us - p->next_us) / p->interval_us * p->interval_us;
     p->next_us = boundary + p->interval_us;
-    return emit(p, boundary, false);
+    return emit(p, boundary, false, v);
 }
 
-int periodic_final(struct periodic *p, uint64_t now_us)
+int periodic_final(struct periodic *p, uint64_t now_us, const struct periodic_view *v)
 {
-    if (p->stats_fd < 0 && !p->metrics_path)
+    if (!periodic_active(p))
         return 0;
     if (!p->started)
-        start(p, now_us);
+        start(p, now_us, v);
     uint64_t end = now_us > p->last_us ? now_us : p->last_us;
-    return emit(p, end, true) < 0 || p->failed ? -1 : 0;
+    return emit(p, end, true, v) < 0 || p->failed ? -1 : 0;
 }
 
-int periodic_close(struct periodic *p)
+void periodic_close(struct periodic *p)
 {
-    int rc = 0;
-    if (p->stats_fd > STDOUT_FILENO && close(p->stats_fd) != 0)
-        rc = fail(p, p->stats_path, strerror(errno));
-    p->stats_fd = -1;
     jb_free(&p->line);
-    return rc;
 }

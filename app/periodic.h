@@ -1,11 +1,11 @@
 /* What a run writes every interval and at the end: the --stats line
  * (stats.h) and the --metrics file (metrics.h). The run calls
- *   periodic_open    before privileges are dropped (opens the --stats file),
- *   periodic_attach  once the run's aggregate, findings and pipeline exist,
+ *   periodic_open    with the --stats file, opened before privileges are dropped,
  *   periodic_record  for each finished session (the cipher series),
- *   periodic_tick    as time moves: each packet reading files (capture time),
- *                    and live also on a wall-clock tick while the link is quiet,
- *   periodic_final   at the end, after the pipeline is flushed,
+ *   periodic_tick    as time moves, when periodic_due: reading files, at packets
+ *                    (capture time); live, on the wall-clock tick of the control
+ *                    thread; with the numbers of records_view,
+ *   periodic_final   at the end, after every pipeline is flushed,
  *   periodic_close.
  * The first tick starts the intervals; an interval ends at start + k * S.
  * A tick past several boundaries at once (a quiet gap in a capture) writes
@@ -18,24 +18,18 @@
 #include <stdint.h>
 
 #include "aggregate.h"
-#include "capture.h"
 #include "findings.h"
 #include "jsonb.h"
 #include "metrics.h"
 #include "options.h"
-#include "pipeline.h"
+#include "output.h"
 #include "stats.h"
 
 struct periodic {
     /* from the options */
     uint64_t interval_us;
-    const char *stats_path, *metrics_path, *interface;
-    int stats_fd; /* -1: no --stats */
-    /* the run's state, read at each tick */
-    const struct aggregate *agg;
-    const struct findings *findings;
-    struct pipeline *pl;
-    struct capture *cap;
+    const char *metrics_path, *interface;
+    struct output *stats; /* --stats, or NULL; owned by the run (reopened on SIGHUP) */
     /* the intervals */
     bool started;
     uint64_t next_us, last_us;
@@ -45,19 +39,27 @@ struct periodic {
     bool failed; /* an output failed; said once on stderr */
 };
 
-/* Open the --stats file (O_APPEND, created 0640; "-" is standard output).
- * 0, or -1 with "PATH: reason" in err. */
-int periodic_open(struct periodic *p, const struct options *o, char *err, size_t errlen);
-void periodic_attach(struct periodic *p, const struct aggregate *a, const struct findings *fi,
-                     struct pipeline *pl, struct capture *cap);
+/* The numbers of a moment: the run's sessions and counters, as records_view
+ * hands them over. */
+struct periodic_view {
+    const struct aggregate *agg;
+    const struct aggregate_capture *cap;
+    const struct findings *findings;
+};
+
+/* stats: the --stats file, opened by the run, or NULL. */
+void periodic_open(struct periodic *p, const struct options *o, struct output *stats);
+bool periodic_active(const struct periodic *p);
+/* For each finished session (the cipher series); under the records' lock. */
 void periodic_record(struct periodic *p, const struct session_record *r);
-/* Cheap when no interval ended. 0, or -1 when a write failed (one line on
- * stderr, the first time): the caller ends the run with status 5. */
-int periodic_tick(struct periodic *p, uint64_t now_us);
+/* Cheap: has an interval ended at now (or has none begun)? */
+bool periodic_due(const struct periodic *p, uint64_t now_us);
+/* 0, or -1 when a write failed (one line on stderr, the first time): the
+ * caller ends the run with status 5. */
+int periodic_tick(struct periodic *p, uint64_t now_us, const struct periodic_view *v);
 /* The last line (final: true) and the last metrics file. now_us: the wall
  * clock live; reading files 0, for the time of the last tick. 0 or -1. */
-int periodic_final(struct periodic *p, uint64_t now_us);
-/* Closes the --stats file; -1 if that failed (said on stderr). */
-int periodic_close(struct periodic *p);
+int periodic_final(struct periodic *p, uint64_t now_us, const struct periodic_view *v);
+void periodic_close(struct periodic *p);
 
 #endif

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-int privdrop(const char *user, char *err, size_t errlen)
+int privdrop_plan(const char *user, bool live, struct privdrop_target *t, char *err, size_t errlen)
 {
+    memset(t, 0, sizeof *t);
     if (geteuid() != 0) {
         if (user) {
             snprintf(err, errlen, "-Z %s: only root can change user", user);
@@ -16,20 +17,32 @@ int privdrop(const char *user, char *err, size_t errlen)
         }
         return 0;
     }
+    if (!user && !live)
+        return 0;
     const char *name = user ? user : "nobody";
     errno = 0;
     struct passwd *pw = getpwnam(name);
-    if (!pw) {
+    if (!pw || strlen(pw->pw_name) >= sizeof t->name) {
         snprintf(err, errlen, "-Z %s: no such user", name);
         return -1;
     }
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
-        snprintf(err, errlen, "cannot drop privileges to %s: %s", name, strerror(errno));
+    t->drop = true;
+    t->uid = pw->pw_uid;
+    t->gid = pw->pw_gid;
+    strcpy(t->name, pw->pw_name);
+    return 0;
+}
+
+int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
+{
+    if (!t->drop)
+        return 0;
+    if (initgroups(t->name, t->gid) != 0 || setgid(t->gid) != 0 || setuid(t->uid) != 0) {
+        snprintf(err, errlen, "cannot drop privileges to %s: %s", t->name, strerror(errno));
         return -1;
     }
     if (setuid(0) == 0) { /* must be impossible now */
-        snprintf(err, errlen, "privileges could not be dropped to %s", name);
+        snprintf(err, errlen, "privileges could not be dropped to %s", t->name);
         return -1;
     }
     return 0;

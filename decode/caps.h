@@ -7,11 +7,27 @@
 #ifndef SMTPTLS_CAPS_H
 #define SMTPTLS_CAPS_H
 
-/* Live capture (capture/capture.c). */
-#define LIMIT_SNAPLEN 262144            /* bytes kept of a packet, as tcpdump's default */
-#define LIMIT_LIVE_TIMEOUT_MS 200       /* libpcap's read timeout */
-#define LIMIT_LIVE_BUFFER (32 << 20)    /* kernel capture buffer, bytes */
-#define LIMIT_FILE_BUFFER (64u * 1024u) /* stdio buffer of a capture file (bench/README.md) */
+/* Live capture (capture/capture.c, app/live.c). Packets come in blocks
+ * (TPACKET_V3): the kernel hands a block over when it is full or when the
+ * block timeout has passed since its first packet, so a quiet link costs no
+ * wake-up per packet and a packet waits at most the block timeout. */
+#define LIMIT_SNAPLEN 262144      /* bytes kept of a packet, as tcpdump's default */
+#define LIMIT_LIVE_TIMEOUT_MS 200 /* the block timeout (libpcap's read timeout) */
+/* -B: the kernel buffer of each worker, in KiB: 128 blocks of 256 KiB, about
+ * 270 ms of a saturated 1 Gbit/s link. libpcap takes the size as an int. */
+#define LIMIT_LIVE_BUFFER_KIB 32768u
+#define LIMIT_LIVE_BUFFER_KIB_MAX 2097151u
+#define LIMIT_LIVE_POLL_MS 100 /* the longest wait on an empty ring before a tick */
+#define LIMIT_LIVE_BATCH 4096  /* packets read before the clock and counters are looked at */
+/* A tick sets the capture clock this far behind the wall clock: no packet
+ * still waiting in an open block is older, so the clock never runs ahead of
+ * a packet yet to be read (a record's order then depends on packets only). */
+#define LIMIT_LIVE_CLOCK_LAG_US ((LIMIT_LIVE_TIMEOUT_MS + 100u) * 1000u)
+#define LIMIT_LIVE_PUBLISH_US 100000u     /* a worker shows its clock and counters this often */
+#define LIMIT_LIVE_CONTROL_MS 250         /* signals and periodic work are looked at this often */
+#define LIMIT_WORKERS_MAX 64u             /* --workers */
+#define LIMIT_FILE_BUFFER (64u * 1024u)   /* stdio buffer of a capture file (bench/README.md) */
+#define LIMIT_OUTPUT_BUFFER (64u * 1024u) /* offline: records written in blocks of whole lines */
 
 /* Compressed capture files (capture/decompress.c). */
 #define LIMIT_DECOMPRESS_INPUT (64u * 1024u) /* compressed bytes read at once */

@@ -18,11 +18,13 @@
 #include "anomaly.h"
 
 enum counter_show {
-    COUNTER_ALWAYS,  /* what a reader of any capture asks first */
-    COUNTER_NONZERO, /* something happened: worth a line */
-    COUNTER_HEADER,  /* already in the report's first line */
-    COUNTER_JSON,    /* a high-water mark for sizing, not an event: JSON only */
-    COUNTER_LIVE,    /* means something on an interface only: JSON null for files */
+    COUNTER_ALWAYS,    /* what a reader of any capture asks first */
+    COUNTER_NONZERO,   /* something happened: worth a line */
+    COUNTER_HEADER,    /* already in the report's first line */
+    COUNTER_JSON,      /* a high-water mark for sizing, not an event: JSON only */
+    COUNTER_LIVE,      /* means something on an interface only: JSON null for files */
+    COUNTER_LIVE_ONLY, /* likewise, but no JSON key at all for files: added after the summary
+                          of files was fixed, whose output does not change */
 };
 
 /* Counted by the pipeline (decode/pipeline.c:pipeline_stats fills them). */
@@ -66,7 +68,8 @@ enum counter_show {
 /* Counted by the capture (capture/capture.c:capture_get_stats fills them).
  * The packets it delivers are counted once, by the pipeline. */
 #define COUNTER_CAPTURE_LIST(X)                                                                    \
-    X(kernel_drops, "kernel_drops", "packets dropped by the kernel", COUNTER_LIVE)
+    X(kernel_drops, "kernel_drops", "packets dropped by the kernel", COUNTER_LIVE)                 \
+    X(interface_drops, "interface_drops", "packets dropped by the interface", COUNTER_LIVE_ONLY)
 
 #define COUNTER_FIELD(field, key, label, show) uint64_t field;
 

@@ -25,6 +25,7 @@ struct conn {
     struct classify_flow *cf; /* nDPI's state while it still wants packets */
     struct classify_result *verdict;
     uint64_t first_us, last_us;
+    uint64_t close_due_us; /* capture clock at which the close linger ends */
     uint64_t packets[2], bytes[2];
     uint8_t client; /* direction of the client */
     /* packets the snapshot length cut before the session began (it begins
@@ -52,6 +53,7 @@ struct pipeline {
     void *sink_ctx;
     uint64_t now_us;
     uint64_t next_expiry_us;
+    uint64_t closed_until_us; /* the clock at the last expiry pass */
 };
 
 struct delivery {
@@ -150,6 +152,18 @@ static enum session_end end_of(enum flow_close_reason why)
     }
 }
 
+/* When the flow was due to close on the capture clock: the record's place
+ * among those of other pipelines (pipeline_closed_until). */
+static uint64_t order_of(const struct pipeline *pl, const struct conn *c,
+                         enum flow_close_reason why)
+{
+    if (why == FLOW_CLOSE_FINISHED)
+        return c->close_due_us;
+    if (why == FLOW_CLOSE_END)
+        return UINT64_MAX;
+    return pl->now_us; /* idle, evicted, reused: closed by this pass or packet */
+}
+
 static void on_close(void *ctx, void *user, enum flow_close_reason why)
 {
     struct pipeline *pl = ctx;
@@ -202,6 +216,7 @@ static void on_close(void *ctx, void *user, enum flow_close_reason why)
     bool recognised = session_recognised(c->sess);
     session_finish(c->sess, &f, &rec);
     c->sess = NULL;
+    rec.order_us = order_of(pl, c, why);
     bool smtp_port = port_in(pl->cfg.smtp_ports, pl->cfg.nsmtp_ports, rec.server_port);
     if (!smtp_port && !recognised && !verdict.smtp && !pl->cfg.all_flows) {
         pl->stats.flows_not_smtp++;
@@ -381,7 +396,19 @@ static void tcp_packet(struct pipeline *pl, const struct ip_info *ip, const stru
 
     if (!c->closing && (c->rst || (c->rc.dir[0].finished && c->rc.dir[1].finished))) {
         c->closing = true;
+        c->close_due_us = now + LIMIT_CLOSE_LINGER_US;
         flow_mark_closing(pl->flows, c, now);
+    }
+}
+
+/* The capture clock is at now (never earlier than before). */
+static void advance(struct pipeline *pl, uint64_t now)
+{
+    pl->now_us = now;
+    if (now >= pl->next_expiry_us) {
+        flow_expire(pl->flows, now);
+        pl->closed_until_us = now;
+        pl->next_expiry_us = now + LIMIT_EXPIRY_TICK_US;
     }
 }
 
@@ -391,11 +418,7 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     st->packets++;
     st->bytes += pkt->wirelen;
     uint64_t now = pkt->ts_us > pl->now_us ? pkt->ts_us : pl->now_us;
-    pl->now_us = now;
-    if (now >= pl->next_expiry_us) {
-        flow_expire(pl->flows, now);
-        pl->next_expiry_us = now + LIMIT_EXPIRY_TICK_US;
-    }
+    advance(pl, now);
 
     struct link_out lo;
     uint32_t caplen = pkt->caplen < pkt->wirelen ? pkt->caplen : pkt->wirelen;
@@ -471,9 +494,34 @@ void pipeline_packet(struct pipeline *pl, const struct packet *pkt)
     tcp_packet(pl, &ip, &t, l3, now, pkt->ts_us);
 }
 
+void pipeline_tick(struct pipeline *pl, uint64_t now_us)
+{
+    if (now_us > pl->now_us)
+        advance(pl, now_us);
+}
+
 void pipeline_finish(struct pipeline *pl)
 {
     flow_close_all(pl->flows);
+    pl->closed_until_us = UINT64_MAX;
+}
+
+uint64_t pipeline_closed_until(const struct pipeline *pl)
+{
+    return pl->closed_until_us;
+}
+
+void pipeline_stats_add(struct pipeline_stats *into, const struct pipeline_stats *from)
+{
+#define COUNTER_ADD(field, key, label, show)                                                       \
+    if ((show) != COUNTER_JSON)                                                                    \
+        into->field += from->field;                                                                \
+    else if (from->field > into->field)                                                            \
+        into->field = from->field;
+    COUNTER_PIPELINE_LIST(COUNTER_ADD)
+#undef COUNTER_ADD
+    for (unsigned i = 0; i < ANOMALY_COUNT; i++)
+        into->decode_errors[i] += from->decode_errors[i];
 }
 
 const struct pipeline_stats *pipeline_stats(struct pipeline *pl)

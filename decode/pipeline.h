@@ -46,12 +46,25 @@ struct pipeline;
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, pipeline_sink sink, void *ctx);
 void pipeline_packet(struct pipeline *pl, const struct packet *pkt);
+/* Live, when the link is quiet: the capture clock moves to now_us (the wall
+ * clock, the time base of live packet timestamps) without a packet, closing
+ * the flows whose close linger or idle timeout has passed. The clock never
+ * moves back; offline runs never call this and stay timed by their packets. */
+void pipeline_tick(struct pipeline *pl, uint64_t now_us);
 /* End of input: close every flow, emitting its record. */
 void pipeline_finish(struct pipeline *pl);
+/* Every flow due to close at or before this capture-clock time has been
+ * closed and its record emitted, and every record still to come has an
+ * order_us at least as late (UINT64_MAX after pipeline_finish): what merging
+ * the records of several pipelines in order waits for. */
+uint64_t pipeline_closed_until(const struct pipeline *pl);
 /* The counters so far (decode/counters.h); valid until the next call. */
 const struct pipeline_stats *pipeline_stats(struct pipeline *pl);
 /* Flows tracked now (a gauge, for the statistics while it runs). */
 uint32_t pipeline_flows_open(const struct pipeline *pl);
+/* into += from, for pipelines that share one report: events add up, the
+ * high-water marks (COUNTER_JSON) keep the larger. */
+void pipeline_stats_add(struct pipeline_stats *into, const struct pipeline_stats *from);
 void pipeline_free(struct pipeline *pl);
 
 #endif

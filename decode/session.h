@@ -60,6 +60,10 @@ enum session_end {
  * capped strings, no pointers. */
 struct session_record {
     uint64_t start_us, end_us;
+    /* Set by the pipeline, not written out: when the flow was due to close on
+     * the capture clock (see pipeline_closed_until), which orders the records
+     * of several pipelines as one would have emitted them. */
+    uint64_t order_us;
     uint8_t family;
     uint8_t client[16], server[16];
     uint16_t client_port, server_port;

@@ -162,9 +162,9 @@ static void capture(struct jsonb *b, const struct aggregate_capture *cap)
             jb_u64(b, anomaly_name((enum anomaly)i), cap->decode.decode_errors[i]);
     jb_close(b);
 #define COUNTER_MEMBER(field, key, label, show)                                                    \
-    if ((show) != COUNTER_LIVE || cap->capture.live)                                               \
+    if (((show) != COUNTER_LIVE && (show) != COUNTER_LIVE_ONLY) || cap->capture.live)              \
         jb_u64(b, key, cap->capture.field);                                                        \
-    else                                                                                           \
+    else if ((show) == COUNTER_LIVE)                                                               \
         jb_null(b, key);
     COUNTER_CAPTURE_LIST(COUNTER_MEMBER)
 #undef COUNTER_MEMBER

@@ -27,8 +27,8 @@ static void mode_line(FILE *f, const char *name, uint64_t n, uint64_t total)
 
 static void counter_line(FILE *f, uint64_t v, const char *label, enum counter_show show, bool live)
 {
-    bool shown =
-        show == COUNTER_ALWAYS || (show == COUNTER_NONZERO && v) || (show == COUNTER_LIVE && live);
+    bool shown = show == COUNTER_ALWAYS || (show == COUNTER_NONZERO && v) ||
+                 ((show == COUNTER_LIVE || show == COUNTER_LIVE_ONLY) && live);
     if (shown)
         fprintf(f, "%8" PRIu64 " %s\n", v, label);
 }

@@ -207,6 +207,9 @@ def main():
     expect("bad number", smtptls, ["-r", good, "--max-flows", "lots"], 1)
     expect("unwritable --sessions", smtptls,
            ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
+    expect("--sessions /dev/full (the summary still out)", smtptls,
+           ["-r", good, "--json", "--sessions", "/dev/full"], 5, "No space left on device",
+           lambda out: summary_sessions(out) > 0)
     expect("unknown interface", smtptls, ["-i", "no-such-if0"], 2)
     expect("a good file after a missing one is not read", smtptls,
            ["-r", good, "-r", os.path.join(d, "nope.pcap")], 2)

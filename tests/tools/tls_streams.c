@@ -49,7 +49,8 @@ int main(int argc, char **argv)
         .all_flows = true,
     };
     struct pipeline *pl = pipeline_new(&cfg, on_record, NULL);
-    st = capture_run(cap, on_packet, pl, err, sizeof err);
+    struct capture_sink sink = {.packet = on_packet, .ctx = pl};
+    st = capture_run(cap, 0, &sink, err, sizeof err);
     pipeline_finish(pl);
     pipeline_free(pl);
     capture_close(cap);

@@ -237,6 +237,50 @@ static void test_stats_options(void **state)
     assert_usage_error(&p, "--metrics: want a file name (it is replaced by rename): -");
 }
 
+static void test_live_options(void **state)
+{
+    (void)state;
+    struct parsed p;
+    char max[32], above[32], want[160];
+    parse(&p, "-i", "eth1", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.buffer_kib, 0); /* the default: LIMIT_LIVE_BUFFER_KIB */
+    assert_int_equal(p.o.workers, 0);    /* one plain handle, no fanout */
+    assert_non_null(p.o.filter_desc);
+    done(&p);
+    snprintf(max, sizeof max, "%u", LIMIT_LIVE_BUFFER_KIB_MAX);
+    parse(&p, "-i", "eth1", "-B", "1", "--workers", "1", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.buffer_kib, 1);
+    assert_int_equal(p.o.workers, 1);
+    done(&p);
+    parse(&p, "-i", "eth1", "--buffer-size", max, "--workers=64", "tcp", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.buffer_kib, LIMIT_LIVE_BUFFER_KIB_MAX);
+    assert_int_equal(p.o.workers, LIMIT_WORKERS_MAX);
+    assert_null(p.o.filter_desc); /* a filter of one's own is shown as given */
+    done(&p);
+    snprintf(above, sizeof above, "%llu", (unsigned long long)LIMIT_LIVE_BUFFER_KIB_MAX + 1u);
+    const char *bad_b[] = {"0", above, "-1", "1k", ""};
+    for (size_t i = 0; i < sizeof bad_b / sizeof bad_b[0]; i++) {
+        parse(&p, "-i", "eth1", "-B", bad_b[i], NULL);
+        snprintf(want, sizeof want, "-B: want a number of KiB from 1 to %u: %s",
+                 LIMIT_LIVE_BUFFER_KIB_MAX, bad_b[i]);
+        assert_usage_error(&p, want);
+    }
+    const char *bad_w[] = {"0", "65", "two", "-2"};
+    for (size_t i = 0; i < sizeof bad_w / sizeof bad_w[0]; i++) {
+        parse(&p, "-i", "eth1", "--workers", bad_w[i], NULL);
+        snprintf(want, sizeof want, "--workers: want a number from 1 to %u: %s", LIMIT_WORKERS_MAX,
+                 bad_w[i]);
+        assert_usage_error(&p, want);
+    }
+    parse(&p, "-r", "a.pcap", "-B", "4096", NULL);
+    assert_usage_error(&p, "-B works on a live capture only (-i)");
+    parse(&p, "-r", "a.pcap", "--workers", "2", NULL);
+    assert_usage_error(&p, "--workers works on a live capture only (-i)");
+}
+
 static void test_inputs_rule(void **state)
 {
     (void)state;
@@ -323,6 +367,8 @@ static void test_usage_from_table(void **state)
         "                      compressed ('-' for standard input); repeat to read\n"
         "                      several files as one capture\n",
         "\n  -i IFACE            capture live",
+        "\n  -B, --buffer-size N kernel capture buffer of each worker: N KiB (32768)\n",
+        "\n  --workers N         capture with N threads",
         "\n  -Z USER             drop root privileges",
         "\n  --json              print the summary",
         "\n  --sessions PATH     write one JSON record",
@@ -353,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_max_flows_bounds),
         cmocka_unit_test(test_idle_timeout_bounds),
         cmocka_unit_test(test_stats_options),
+        cmocka_unit_test(test_live_options),
         cmocka_unit_test(test_inputs_rule),
         cmocka_unit_test(test_unknown_and_missing),
         cmocka_unit_test(test_help_and_version),
