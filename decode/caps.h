@@ -89,6 +89,10 @@
 #define LIMIT_REPORT_EXAMPLES 3u    /* example sessions per finding */
 #define LIMIT_JSON_SERVERS 100u     /* servers in the JSON summary */
 #define LIMIT_TEXT_SERVERS 20u      /* servers in the text report */
+#define LIMIT_HOME_NETS 64u         /* --home-net prefixes */
+#define LIMIT_TIMELINE_AUTO 48u     /* bins of the timeline whose bin is chosen from the span */
+#define LIMIT_TIMELINE_BINS 4096u   /* bins with --bin: past it the bin doubles */
+#define LIMIT_BIN_S_MAX (366u * 86400u) /* --bin: a year */
 
 /* JSON output (report/jsonb.h). */
 #define LIMIT_JSON_RECORD (1u << 20)   /* one session record; the largest is ~16 KB (test_json) */
