@@ -8,6 +8,7 @@
 
 #include "caps.h"
 #include "pipeline.h"
+#include "timeline.h"
 
 #define PORTS_BPF "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525"
 #define FRAGS_BPF                                                                                  \
@@ -116,6 +117,36 @@ static int set_max_flows(struct options *o, const char *arg, char *err, size_t e
     return 0;
 }
 
+static int set_home_net(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    return home_net_parse(&o->home_net, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+/* Printable ASCII, as it is written into every record. */
+static int set_sensor(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    size_t n = strlen(arg);
+    bool printable = n > 0 && n <= LIMIT_SENSOR_NAME;
+    for (size_t i = 0; printable && i < n; i++)
+        printable = arg[i] >= 0x20 && arg[i] < 0x7F;
+    if (!printable) {
+        snprintf(err, errlen, "--sensor: want 1 to %u printable ASCII characters",
+                 LIMIT_SENSOR_NAME);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->sensor = arg;
+    return 0;
+}
+
+static int set_bin(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    if (timeline_parse_bin(arg, &o->bin_s) < 0) {
+        snprintf(err, errlen, "--bin: want a number and s, m, h or d, from 1s to 366d: %.64s", arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    return 0;
+}
+
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->action = OPTIONS_HELP;
@@ -182,6 +213,21 @@ static const struct option_row {
      .set = set_max_flows,
      .help = "flows tracked at once; the longest idle is evicted",
      .shown_default = LIMIT_FLOWS_DEFAULT},
+    {.name = "home-net",
+     .arg = "CIDR,...",
+     .set = set_home_net,
+     .help = "our networks: each session is inbound, outbound, internal\n"
+             "or external, and the report says so (repeatable)"},
+    {.name = "sensor",
+     .arg = "NAME",
+     .set = set_sensor,
+     .help = "the name written in the summary and every record\n"
+             "(default: the host name)"},
+    {.name = "bin",
+     .arg = "TIME",
+     .set = set_bin,
+     .help = "the timeline's bin: 30m, 1h, 1d... (default: from the\n"
+             "capture's span, so that a day is hours and a month days)"},
     {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
     {.letter = 'V',
      .name = "version",

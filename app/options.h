@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "direction.h"
+
 enum options_action {
     OPTIONS_RUN,     /* read the capture and report */
     OPTIONS_HELP,    /* -h: print options_usage */
@@ -28,6 +30,9 @@ struct options {
     bool no_domains;           /* --no-domains */
     uint64_t idle_timeout_s;   /* --idle-timeout */
     uint32_t max_flows;        /* --max-flows */
+    struct home_net home_net;  /* --home-net, repeatable; n 0 without it */
+    const char *sensor;        /* --sensor; NULL: the host name */
+    uint64_t bin_s;            /* --bin in seconds; 0: chosen from the span */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */

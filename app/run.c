@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "aggregate.h"
 #include "capture.h"
 #include "classify.h"
+#include "community_id.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
@@ -32,7 +34,9 @@ struct run {
     struct aggregate agg;
     struct findings *findings;
     FILE *sessions;
-    struct jsonb record; /* one session's JSON line, reused */
+    struct jsonb record;     /* one session's JSON line, reused */
+    struct json_context ids; /* sensor and Community ID of every record */
+    char host[256];          /* the sensor without --sensor */
 };
 
 static struct capture *volatile running;
@@ -55,7 +59,7 @@ static void on_record(void *ctx, const struct session_record *r)
     const char *line;
     if (!run->sessions)
         return;
-    if ((line = json_session(&run->record, r, &v, &len)) != NULL)
+    if ((line = json_session(&run->record, &run->ids, r, &v, &len)) != NULL)
         fwrite(line, 1, len, run->sessions);
     else
         fputs("smtptls: a session record could not be written (out of memory)\n", stderr);
@@ -122,10 +126,15 @@ static int start(struct run *run, const struct options *o)
         .classify_all = o->any_port,
         .no_domains = o->no_domains,
     };
+    struct aggregate_config ac = {.key = key, .directions = o->home_net.n > 0, .bin_s = o->bin_s};
     run->pl = pipeline_new(&pc, on_record, run);
-    run->findings = findings_new(&key);
+    run->findings = findings_new(&key, &o->home_net);
     jb_init(&run->record, LIMIT_JSON_RECORD);
-    if (!run->pl || !run->findings || aggregate_init(&run->agg) < 0) {
+    run->ids.sensor = o->sensor;
+    if (!o->sensor && gethostname(run->host, sizeof run->host - 1) == 0)
+        run->ids.sensor = run->host;
+    run->ids.cid = community_id_new();
+    if (!run->pl || !run->findings || !run->ids.cid || aggregate_init(&run->agg, &ac) < 0) {
         fputs("smtptls: out of memory\n", stderr);
         return APP_NOMEM;
     }
@@ -138,6 +147,23 @@ static void stop(struct run *run)
     aggregate_free(&run->agg);
     findings_free(run->findings);
     jb_free(&run->record);
+    community_id_free(run->ids.cid);
+}
+
+/* The text report's width: $COLUMNS when standard output is a terminal,
+ * within the caps; else LIMIT_TEXT_WIDTH. */
+static unsigned text_width(void)
+{
+    const char *cols = getenv("COLUMNS");
+    if (!cols || !isatty(STDOUT_FILENO))
+        return LIMIT_TEXT_WIDTH;
+    char *end;
+    unsigned long v = strtoul(cols, &end, 10);
+    if (end == cols || *end)
+        return LIMIT_TEXT_WIDTH;
+    return v < LIMIT_TEXT_WIDTH_MIN   ? LIMIT_TEXT_WIDTH_MIN
+           : v > LIMIT_TEXT_WIDTH_MAX ? LIMIT_TEXT_WIDTH_MAX
+                                      : (unsigned)v;
 }
 
 /* Ctrl-C and SIGTERM end the capture; the report still comes. */
@@ -173,11 +199,19 @@ int run_main(const struct options *o)
     running = NULL;
     pipeline_finish(run.pl);
 
-    struct aggregate_capture totals = {.decode = *pipeline_stats(run.pl),
-                                       .damaged = cst == CAPTURE_ERR_READ};
+    struct aggregate_capture totals = {
+        .decode = *pipeline_stats(run.pl),
+        .damaged = cst == CAPTURE_ERR_READ,
+        .version = SMTPTLS_VERSION,
+        .sensor = run.ids.sensor,
+        .inputs = o->iface ? &o->iface : o->files,
+        .ninputs = o->iface ? 1 : o->nfiles,
+        .home = &o->home_net,
+        .no_domains = o->no_domains,
+    };
     capture_get_stats(cap, &totals.capture);
     int rc = o->json ? json_write_summary(stdout, &run.agg, &totals, run.findings)
-                     : text_write_report(stdout, &run.agg, &totals, run.findings);
+                     : text_write_report(stdout, &run.agg, &totals, run.findings, text_width());
     if (rc < 0) {
         fputs("smtptls: out of memory (the report is incomplete)\n", stderr);
         status = APP_NOMEM;

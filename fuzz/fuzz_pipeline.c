@@ -25,6 +25,7 @@
 #include "session.h"
 #include "smtp.h"
 #include "text.h"
+#include "textout.h"
 
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 static const uint16_t implicit_ports[] = {465};
@@ -76,7 +77,7 @@ static uint64_t session_json_file(const struct session_record *r, const struct v
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(json_write_session(f, r, v) == 0);
+    FUZZ_CHECK(json_write_session(f, NULL, r, v) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     uint64_t h = session_line(buf, len);
     free(buf);
@@ -88,7 +89,7 @@ static uint64_t session_json(struct jsonb *b, const struct session_record *r,
                              const struct verdict *v)
 {
     size_t len = 0;
-    const char *line = json_session(b, r, v, &len);
+    const char *line = json_session(b, NULL, r, v, &len);
     FUZZ_CHECK(line != NULL && jb_error(b) == JB_OK);
     return session_line(line, len);
 }
@@ -114,6 +115,7 @@ static void check_record(const struct session_record *r)
     CSTR_OK(r->ndpi_protocol);
     CSTR_OK(r->ndpi_risks);
     CSTR_OK(r->greeting_host);
+    CSTR_OK(r->ehlo_host);
     FUZZ_CHECK(r->ncaps <= LIMIT_SMTP_CAPS);
     for (size_t i = 0; i < LIMIT_SMTP_CAPS; i++)
         CSTR_OK(r->caps[i]);
@@ -208,8 +210,14 @@ static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
     buf = NULL;
     f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings) == 0);
+    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings, 0) == 0);
     FUZZ_CHECK(fclose(f) == 0);
+    /* every line within the width */
+    for (char *p = buf, *nl; (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL; p = nl + 1) {
+        *nl = '\0';
+        FUZZ_CHECK(text_cols(p) <= LIMIT_TEXT_WIDTH);
+        *nl = '\n';
+    }
     s->report_digest = fuzz_digest(s->report_digest, (const uint8_t *)buf, len);
     free(buf);
 }
@@ -253,8 +261,14 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
     struct pipeline *pl = pipeline_new(&cfg, on_record, sink);
     FUZZ_CHECK(pl != NULL);
     if (report) {
-        sink->findings = findings_new(key);
-        FUZZ_CHECK(sink->findings != NULL && aggregate_init(&sink->agg) == 0);
+        /* half the address space ours: every direction occurs */
+        static struct home_net home;
+        char why[128];
+        if (home.n == 0)
+            FUZZ_CHECK(home_net_parse(&home, "0.0.0.0/1,::/1", why, sizeof why) == 0);
+        struct aggregate_config ac = {.key = *key, .directions = true};
+        sink->findings = findings_new(key, &home);
+        FUZZ_CHECK(sink->findings != NULL && aggregate_init(&sink->agg, &ac) == 0);
     }
     struct pcap_pkthdr *h;
     const u_char *bytes;

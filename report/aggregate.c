@@ -7,17 +7,55 @@
 #include "cipher_table.h"
 #include "tls_names.h"
 
-int aggregate_init(struct aggregate *a)
+/* The counters alone, as each direction has them. */
+static int counters_init(struct aggregate *a)
 {
     memset(a, 0, sizeof *a);
     a->cipher_counts = calloc(65536u, sizeof *a->cipher_counts);
     return a->cipher_counts ? 0 : -1;
 }
 
+int aggregate_init(struct aggregate *a, const struct aggregate_config *cfg)
+{
+    static const struct aggregate_config none;
+    if (!cfg)
+        cfg = &none;
+    if (counters_init(a) < 0)
+        return -1;
+    for (unsigned d = DIRECTION_NONE + 1; cfg->directions && d < DIRECTION_COUNT; d++) {
+        a->dirs[d] = calloc(1, sizeof *a->dirs[d]);
+        if (!a->dirs[d] || counters_init(a->dirs[d]) < 0)
+            return -1;
+    }
+    a->servers = peers_new(&cfg->key);
+    a->clients = peers_new(&cfg->key);
+    a->domains = domains_new(&cfg->key);
+    if (!a->servers || !a->clients || !a->domains)
+        return -1;
+    return timeline_init(&a->timeline, cfg->bin_s);
+}
+
 void aggregate_free(struct aggregate *a)
 {
     free(a->cipher_counts);
     a->cipher_counts = NULL;
+    for (unsigned d = 0; d < DIRECTION_COUNT; d++) {
+        if (a->dirs[d])
+            aggregate_free(a->dirs[d]);
+        free(a->dirs[d]);
+        a->dirs[d] = NULL;
+    }
+    peers_free(a->servers);
+    peers_free(a->clients);
+    domains_free(a->domains);
+    a->servers = a->clients = NULL;
+    a->domains = NULL;
+    timeline_free(&a->timeline);
+}
+
+uint64_t aggregate_carrying(const struct aggregate *a)
+{
+    return a->total - a->classes[CLASS_PROBE];
 }
 
 static void bump(struct aggregate_count *list, size_t *n, size_t cap, uint32_t key)
@@ -57,7 +95,9 @@ static void add_findings(struct aggregate *a, const struct session_record *r,
         a->grades[v->grade < GRADE_COUNT ? v->grade : GRADE_UNKNOWN]++;
 }
 
-void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+/* The counts of one session, in the whole capture's aggregate or in a
+ * direction's. */
+static void count(struct aggregate *a, const struct session_record *r, const struct verdict *v)
 {
     add_findings(a, r, v);
     if (a->total == 0 || r->start_us < a->first_us)
@@ -67,6 +107,9 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
     a->total++;
     if (r->mode < SESSION_MODE_COUNT)
         a->modes[r->mode]++;
+    if (v->session_class < CLASS_COUNT)
+        a->classes[v->session_class]++;
+    a->messages_clear += r->messages;
     if (r->starttls_offered == SESSION_TRUE)
         a->starttls_offered++;
     bool envelope = false, auth = false;
@@ -89,6 +132,36 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
         bump(a->sslv2, &a->nsslv2, LIMIT_REPORT_SSLV2, r->cipher_key);
     else
         a->cipher_counts[r->cipher_key & 0xFFFFu]++;
+}
+
+/* The server table always; the client table for the sessions to servers
+ * inside --home-net (every session without it). */
+static void peers_of(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+{
+    char name[LIMIT_PEER_NAME];
+    enum direction d = (enum direction)v->direction;
+    struct peer_seen seen = {name,           peers_server_name(r, name), r->family, r->server,
+                             r->server_port, direction_server_inside(d)};
+    peers_add(a->servers, &seen, r, v);
+    if (d != DIRECTION_NONE && !seen.inside)
+        return;
+    seen = (struct peer_seen){name, peers_client_name(r, name), r->family, r->client,
+                              0,    d == DIRECTION_INTERNAL};
+    peers_add(a->clients, &seen, r, v);
+}
+
+void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+{
+    count(a, r, v);
+    if (v->direction < DIRECTION_COUNT && a->dirs[v->direction])
+        count(a->dirs[v->direction], r, v);
+    if (a->servers)
+        peers_of(a, r, v);
+    if (a->domains)
+        domains_add(a->domains, r);
+    if (a->timeline.bins)
+        timeline_add(&a->timeline, r->start_us, (enum session_mode)r->mode,
+                     (enum session_class)v->session_class);
 }
 
 void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)

@@ -12,6 +12,7 @@
 struct findings {
     struct servers *servers;
     struct fallback *fallback;
+    const struct home_net *home;
 };
 
 static const char *const names[FINDING_COUNT] = {
@@ -25,11 +26,12 @@ const char *finding_name(enum finding x)
     return (unsigned)x < FINDING_COUNT ? names[x] : "";
 }
 
-struct findings *findings_new(const struct hash_key *key)
+struct findings *findings_new(const struct hash_key *key, const struct home_net *home)
 {
     struct findings *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    f->home = home;
     f->servers = servers_new(key);
     f->fallback = fallback_new(key);
     if (!f->servers || !f->fallback) {
@@ -48,11 +50,6 @@ void findings_free(struct findings *f)
     free(f);
 }
 
-const struct servers *findings_servers(const struct findings *f)
-{
-    return f->servers;
-}
-
 static void set(struct verdict *v, enum finding x)
 {
     v->findings |= 1u << x;
@@ -61,6 +58,8 @@ static void set(struct verdict *v, enum finding x)
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v)
 {
     memset(v, 0, sizeof *v);
+    v->direction = (uint8_t)direction_of(f->home, r);
+    v->session_class = (uint8_t)class_of(r);
     struct server_stats *srv = servers_get(f->servers, r->family, r->server, r->server_port);
     bool envelope = false;
     for (unsigned i = 0; i < r->nleaked; i++) {
@@ -117,8 +116,7 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_CERT_SELF_SIGNED);
     if (r->has_cert && r->cert_not_after && r->cert_not_after < (int64_t)(r->start_us / 1000000u))
         set(v, FINDING_CERT_EXPIRED);
-    servers_add(srv, r, v->grade, v->findings != 0,
-                (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
+    servers_add(srv, r, (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
 }
 
 uint64_t findings_stripped_late(const struct findings *f)

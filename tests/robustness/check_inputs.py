@@ -81,6 +81,16 @@ def main():
     expect("nothing to read", smtptls, [], 1)
     expect("unknown option", smtptls, ["--frobnicate"], 1)
     expect("bad number", smtptls, ["-r", good, "--max-flows", "lots"], 1)
+    # issue 11's options: a bad value is one line and status 1
+    for what, args, msg in (
+            ("--home-net past /32", ["--home-net", "10.0.0.0/33"], "--home-net: want a prefix"),
+            ("--home-net not an address", ["--home-net", "mx.example.net"], "--home-net: not an"),
+            ("--home-net empty element", ["--home-net", "10.0.0.0/8,"], "--home-net: an empty"),
+            ("--bin without unit", ["--bin", "60"], "--bin: want a number"),
+            ("--bin zero", ["--bin", "0h"], "--bin: want a number"),
+            ("--bin past a year", ["--bin", "367d"], "--bin: want a number"),
+            ("--sensor empty", ["--sensor", ""], "--sensor: want")):
+        expect(what, smtptls, ["-r", good] + args, 1, msg)
     expect("unwritable --sessions", smtptls,
            ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
     expect("unknown interface", smtptls, ["-i", "no-such-if0"], 2)

@@ -41,7 +41,7 @@ static bool has(const struct verdict *v, enum finding f)
 
 static struct verdict judge(struct session_record r)
 {
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     findings_judge(f, &r, &v);
     findings_free(f);
@@ -128,7 +128,7 @@ static void test_certificate_dates(void **state)
 static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 {
     (void)state;
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     struct session_record r = starttls(0x0304, 0x1301);
     r.mode = SESSION_PLAINTEXT;
@@ -151,7 +151,7 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 static void test_fallback_is_the_next_session_only(void **state)
 {
     (void)state;
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     struct session_record failed = starttls(0x0301, -1);
     failed.mode = SESSION_STARTTLS_FAILED;
@@ -222,7 +222,7 @@ static void test_fallback_pairs_do_not_collide(void **state)
     (void)state;
     const struct hash_key *keys[] = {&key_a, &key_b};
     for (int k = 0; k < 2; k++) {
-        struct findings *f = findings_new(keys[k]);
+        struct findings *f = findings_new(keys[k], NULL);
         assert_non_null(f);
         const uint32_t n = 20000;
         for (uint32_t i = 0; i < n; i++)
@@ -242,7 +242,7 @@ static void test_fallback_pairs_forget_the_oldest(void **state)
     const struct hash_key *keys[] = {&key_a, &key_b};
     const uint32_t n = LIMIT_FALLBACK_PAIRS;
     for (int k = 0; k < 2; k++) {
-        struct findings *f = findings_new(keys[k]);
+        struct findings *f = findings_new(keys[k], NULL);
         assert_non_null(f);
         for (uint32_t i = 0; i <= n; i++) /* one more than the cap */
             fail_pair(f, i, i);
@@ -251,7 +251,7 @@ static void test_fallback_pairs_forget_the_oldest(void **state)
         assert_true(fell_back(f, n, 2 * n));
         findings_free(f);
 
-        f = findings_new(keys[k]);
+        f = findings_new(keys[k], NULL);
         for (uint32_t i = 0; i < n; i++) /* full */
             fail_pair(f, i, i);
         fail_pair(f, 0, n);     /* pair 0 again: now the newest */
