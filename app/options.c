@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "failon.h"
 #include "pipeline.h"
 #include "timeline.h"
 
@@ -147,6 +148,11 @@ static int set_bin(struct options *o, const char *arg, char *err, size_t errlen)
     return 0;
 }
 
+static int set_fail_on(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    return failon_parse(arg, &o->fail_on, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->action = OPTIONS_HELP;
@@ -228,6 +234,11 @@ static const struct option_row {
      .set = set_bin,
      .help = "the timeline's bin: 30m, 1h, 1d... (default: from the\n"
              "capture's span, so that a day is hours and a month days)"},
+    {.name = "fail-on",
+     .arg = "CODE,...",
+     .set = set_fail_on,
+     .help = "exit 6 after the report when a session has one of these\n"
+             "finding codes ('leak': envelope-cleartext,auth-cleartext)"},
     {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
     {.letter = 'V',
      .name = "version",
@@ -406,6 +417,7 @@ void options_usage(FILE *f)
           "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
           "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
           "filter; 4 the capture is damaged (everything before the damage is reported);\n"
-          "5 an output cannot be written; 7 out of memory.\n",
+          "5 an output cannot be written; 6 --fail-on found one of its codes; 7 out of\n"
+          "memory.\n",
           f);
 }

@@ -33,6 +33,7 @@ struct options {
     struct home_net home_net;  /* --home-net, repeatable; n 0 without it */
     const char *sensor;        /* --sensor; NULL: the host name */
     uint64_t bin_s;            /* --bin in seconds; 0: chosen from the span */
+    uint32_t fail_on;          /* --fail-on: bits 1 << enum finding */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */

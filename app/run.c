@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "classify.h"
 #include "community_id.h"
+#include "failon.h"
 #include "findings.h"
 #include "json.h"
 #include "link.h"
@@ -219,6 +220,8 @@ int run_main(const struct options *o)
         fprintf(stderr, "smtptls: %s (reported what came before)\n", err);
         status = APP_DAMAGED;
     }
+    if (o->fail_on && failon_check(o->fail_on, &run.agg, run.findings, stderr) && status == APP_OK)
+        status = APP_FINDINGS;
     if (run.sessions && run.sessions != stdout && fclose(run.sessions) != 0) {
         fprintf(stderr, "smtptls: %s: %s\n", o->sessions_path, strerror(errno));
         status = APP_OUTPUT;

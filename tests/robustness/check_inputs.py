@@ -86,11 +86,26 @@ def main():
             ("--home-net past /32", ["--home-net", "10.0.0.0/33"], "--home-net: want a prefix"),
             ("--home-net not an address", ["--home-net", "mx.example.net"], "--home-net: not an"),
             ("--home-net empty element", ["--home-net", "10.0.0.0/8,"], "--home-net: an empty"),
+            ("--fail-on unknown code", ["--fail-on", "leak,leaky"], "--fail-on: not a finding"),
+            ("--fail-on empty", ["--fail-on", ""], "--fail-on: not a finding"),
             ("--bin without unit", ["--bin", "60"], "--bin: want a number"),
             ("--bin zero", ["--bin", "0h"], "--bin: want a number"),
             ("--bin past a year", ["--bin", "367d"], "--bin: want a number"),
             ("--sensor empty", ["--sensor", ""], "--sensor: want")):
         expect(what, smtptls, ["-r", good] + args, 1, msg)
+    # --fail-on: the report, then status 6 with one line per code found
+    p = subprocess.run([smtptls, "-r", good, "--fail-on", "leak,weak-cipher"], capture_output=True,
+                       text=True)
+    lines = p.stderr.splitlines()
+    ok = (p.returncode == 6 and "Recommendations" in p.stdout and
+          lines == ["smtptls: --fail-on: envelope-cleartext in 58 sessions",
+                    "smtptls: --fail-on: auth-cleartext in 14 sessions"])
+    print("%s %-44s exit %d  %s" % ("ok  " if ok else "FAIL", "--fail-on leak (found)", p.returncode,
+                                    " | ".join(lines)))
+    if not ok:
+        failures.append("--fail-on found")
+    expect("--fail-on not found", smtptls, ["-r", good, "--fail-on", "cert-expired", "--json"], 0,
+           None, lambda out: summary_sessions(out) == full)
     expect("unwritable --sessions", smtptls,
            ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
     expect("unknown interface", smtptls, ["-i", "no-such-if0"], 2)
