@@ -15,6 +15,7 @@
 
 #include "aggregate.h"
 #include "anomaly.h"
+#include "community_id.h"
 #include "findings.h"
 #include "json.h"
 #include "json_check.h"
@@ -41,7 +42,8 @@ struct sink_state {
     uint64_t report_digest;            /* of the summary JSON and the text report */
     struct findings *findings;
     struct aggregate agg;
-    struct jsonb jb; /* session lines, reused */
+    struct jsonb jb;         /* session lines, reused */
+    struct json_context ids; /* a sensor and the Community ID's SHA-1, as main.c */
 };
 
 static bool cstr_in(const char *s, size_t cap)
@@ -71,13 +73,14 @@ static uint64_t session_line(const char *line, size_t len)
 }
 
 /* Through FILE, as main.c writes it. */
-static uint64_t session_json_file(const struct session_record *r, const struct verdict *v)
+static uint64_t session_json_file(const struct json_context *ids, const struct session_record *r,
+                                  const struct verdict *v)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(json_write_session(f, NULL, r, v) == 0);
+    FUZZ_CHECK(json_write_session(f, ids, r, v) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     uint64_t h = session_line(buf, len);
     free(buf);
@@ -85,11 +88,11 @@ static uint64_t session_json_file(const struct session_record *r, const struct v
 }
 
 /* Into one builder reused for every record. */
-static uint64_t session_json(struct jsonb *b, const struct session_record *r,
-                             const struct verdict *v)
+static uint64_t session_json(struct jsonb *b, const struct json_context *ids,
+                             const struct session_record *r, const struct verdict *v)
 {
     size_t len = 0;
-    const char *line = json_session(b, NULL, r, v, &len);
+    const char *line = json_session(b, ids, r, v, &len);
     FUZZ_CHECK(line != NULL && jb_error(b) == JB_OK);
     return session_line(line, len);
 }
@@ -179,13 +182,13 @@ static void on_record(void *ctx, const struct session_record *r)
         struct verdict v;
         findings_judge(s->findings, r, &v);
         aggregate_add(&s->agg, r, &v);
-        (void)session_json_file(r, &v);
+        (void)session_json_file(&s->ids, r, &v);
     }
     /* For comparing the two runs: the record as JSON, without the verdict
      * (which depends on the order sessions end in). */
     struct verdict none;
     memset(&none, 0, sizeof none);
-    uint64_t h = session_json(&s->jb, r, &none);
+    uint64_t h = session_json(&s->jb, &s->ids, r, &none);
     if (s->records < MAX_RECORDS)
         s->digests[s->records] = h;
     s->records++;
@@ -258,6 +261,9 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
         .implicit_ports = implicit_ports,
         .nimplicit_ports = sizeof implicit_ports / sizeof implicit_ports[0],
     };
+    sink->ids.sensor = "fuzz";
+    sink->ids.cid = community_id_new();
+    FUZZ_CHECK(sink->ids.cid != NULL);
     struct pipeline *pl = pipeline_new(&cfg, on_record, sink);
     FUZZ_CHECK(pl != NULL);
     if (report) {
@@ -317,6 +323,7 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
     }
     pipeline_free(pl);
     jb_free(&sink->jb);
+    community_id_free(sink->ids.cid);
     return true;
 }
 

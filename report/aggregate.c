@@ -11,6 +11,7 @@
 static int counters_init(struct aggregate *a)
 {
     memset(a, 0, sizeof *a);
+    a->cipher_lo = 65535u; /* none yet */
     a->cipher_counts = calloc(65536u, sizeof *a->cipher_counts);
     return a->cipher_counts ? 0 : -1;
 }
@@ -95,6 +96,17 @@ static void add_findings(struct aggregate *a, const struct session_record *r,
         a->grades[v->grade < GRADE_COUNT ? v->grade : GRADE_UNKNOWN]++;
 }
 
+/* The range is kept so that the sorted view reads only the part of the
+ * 65536 counters in use: a direction's aggregate often has none. */
+static void count_suite(struct aggregate *a, uint32_t suite)
+{
+    a->cipher_counts[suite]++;
+    if (suite < a->cipher_lo)
+        a->cipher_lo = suite;
+    if (suite > a->cipher_hi)
+        a->cipher_hi = suite;
+}
+
 /* The counts of one session, in the whole capture's aggregate or in a
  * direction's. */
 static void count(struct aggregate *a, const struct session_record *r, const struct verdict *v)
@@ -131,7 +143,7 @@ static void count(struct aggregate *a, const struct session_record *r, const str
     else if (r->cipher_key & SESSION_CIPHER_SSLV2)
         bump(a->sslv2, &a->nsslv2, LIMIT_REPORT_SSLV2, r->cipher_key);
     else
-        a->cipher_counts[r->cipher_key & 0xFFFFu]++;
+        count_suite(a, r->cipher_key & 0xFFFFu);
 }
 
 /* The server table always; the client table for the sessions to servers
@@ -198,7 +210,7 @@ static int by_count_then_name(const void *x, const void *y)
 int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, size_t *nout)
 {
     size_t n = a->nsslv2;
-    for (uint32_t i = 0; i < 65536u; i++)
+    for (uint32_t i = a->cipher_lo; i <= a->cipher_hi; i++)
         n += a->cipher_counts[i] != 0;
     *out = NULL;
     *nout = 0;
@@ -208,7 +220,7 @@ int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, 
     if (!v)
         return -1;
     size_t k = 0;
-    for (uint32_t i = 0; i < 65536u; i++) {
+    for (uint32_t i = a->cipher_lo; i <= a->cipher_hi; i++) {
         if (!a->cipher_counts[i])
             continue;
         aggregate_cipher_of_key(i, &v[k]);

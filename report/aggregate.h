@@ -30,6 +30,7 @@ struct aggregate {
     uint64_t leak_envelope, leak_auth;
     uint64_t cipher_unknown, version_unknown; /* encrypted sessions without a ServerHello */
     uint32_t *cipher_counts;                  /* 65536 two-byte suites */
+    uint32_t cipher_lo, cipher_hi; /* the suites counted lie in [lo, hi]; none when lo > hi */
     struct aggregate_count sslv2[LIMIT_REPORT_SSLV2];
     size_t nsslv2;
     struct aggregate_count versions[LIMIT_REPORT_VERSIONS];

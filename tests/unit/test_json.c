@@ -191,6 +191,9 @@ static void test_largest_summary(void **state)
         for (unsigned d = DIRECTION_NONE + 1; d < DIRECTION_COUNT; d++)
             a.dirs[d]->cipher_counts[i] = UINT32_MAX;
     }
+    a.cipher_lo = 0, a.cipher_hi = 65535;
+    for (unsigned d = DIRECTION_NONE + 1; d < DIRECTION_COUNT; d++)
+        a.dirs[d]->cipher_lo = 0, a.dirs[d]->cipher_hi = 65535;
     struct aggregate_capture cap;
     memset(&cap, 0, sizeof cap);
     cap.capture.live = true;
