@@ -90,11 +90,11 @@
 #define LIMIT_REPORT_ROWS 50u       /* servers, clients, domains listed, in the text and the JSON */
 #define LIMIT_HOME_NETS 64u         /* --home-net prefixes */
 #define LIMIT_SENSOR_NAME 64u       /* --sensor, bytes */
-#define LIMIT_PEERS 65536u          /* server rows, client rows; the rest share one "other" row */
+#define LIMIT_PEERS 16384u          /* server rows, client rows; the rest share one "other" row */
 #define LIMIT_PEER_CHUNK 1024u      /* peer and domain rows allocated together */
 #define LIMIT_PEER_NAME 256u        /* a peer's name with its NUL: a HELO name fits */
 #define LIMIT_PEER_ADDRS 8u         /* addresses kept per peer */
-#define LIMIT_DOMAINS 65536u        /* domain rows; the rest share one "other" row */
+#define LIMIT_DOMAINS 16384u        /* domain rows; the rest share one "other" row */
 #define LIMIT_TIMELINE_AUTO 48u     /* bins of the timeline whose bin is chosen from the span */
 #define LIMIT_TIMELINE_BINS 4096u   /* bins with --bin: past it the bin doubles */
 #define LIMIT_BIN_S_MAX (366u * 86400u) /* --bin: a year */

@@ -150,16 +150,11 @@ static void count(struct aggregate *a, const struct session_record *r, const str
  * inside --home-net (every session without it). */
 static void peers_of(struct aggregate *a, const struct session_record *r, const struct verdict *v)
 {
-    char name[LIMIT_PEER_NAME];
     enum direction d = (enum direction)v->direction;
-    struct peer_seen seen = {name,           peers_server_name(r, name), r->family, r->server,
-                             r->server_port, direction_server_inside(d)};
-    peers_add(a->servers, &seen, r, v);
-    if (d != DIRECTION_NONE && !seen.inside)
-        return;
-    seen = (struct peer_seen){name, peers_client_name(r, name), r->family, r->client,
-                              0,    d == DIRECTION_INTERNAL};
-    peers_add(a->clients, &seen, r, v);
+    bool inside = direction_server_inside(d);
+    peers_add(a->servers, PEER_SERVER, r, v, inside);
+    if (d == DIRECTION_NONE || inside)
+        peers_add(a->clients, PEER_CLIENT, r, v, d == DIRECTION_INTERNAL);
 }
 
 void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)

@@ -12,6 +12,16 @@
 
 _Static_assert(LIMIT_PEERS % LIMIT_PEER_CHUNK == 0, "whole chunks of rows");
 
+/* Where a session's peer was seen and what it was called. */
+struct peer_seen {
+    const char *name; /* from peers_server_name or peers_client_name; NULL: not yet */
+    enum peer_source source;
+    uint8_t family;
+    const uint8_t *addr; /* 16 bytes */
+    uint16_t port;       /* servers: the server port; clients: 0 */
+    bool inside;
+};
+
 /* Where an address and port was last named: the row its sessions count in. */
 struct endpoint {
     uint8_t family;
@@ -25,6 +35,7 @@ struct peers {
     struct rows rows;      /* struct peer_stats, by name and port */
     struct rows endpoints; /* struct endpoint, by address and port */
     struct peer_stats other;
+    uint32_t last; /* the row of the last client named by its HELO, or NO_ROW */
 };
 
 struct peers *peers_new(const struct hash_key *key)
@@ -41,6 +52,7 @@ struct peers *peers_new(const struct hash_key *key)
         free(p);
         return NULL;
     }
+    p->last = NO_ROW;
     p->other.other = true;
     p->other.worst = p->other.adv.worst = GRADE_UNKNOWN;
     p->other.source = PEER_FROM_ADDRESS;
@@ -56,104 +68,59 @@ void peers_free(struct peers *p)
     free(p);
 }
 
-/* Characters of host names (NAME_CHAR) and of address literals (LITERAL_CHAR), by byte. */
-enum { NAME_CHAR = 1, LITERAL_CHAR = 2 };
-static const uint8_t host_chars[256] = {
-    ['*'] = NAME_CHAR,
-    ['-'] = NAME_CHAR,
-    ['_'] = NAME_CHAR,
-    ['.'] = NAME_CHAR | LITERAL_CHAR,
-    [':'] = LITERAL_CHAR,
-    ['0'] = NAME_CHAR | LITERAL_CHAR,
-    ['1'] = NAME_CHAR | LITERAL_CHAR,
-    ['2'] = NAME_CHAR | LITERAL_CHAR,
-    ['3'] = NAME_CHAR | LITERAL_CHAR,
-    ['4'] = NAME_CHAR | LITERAL_CHAR,
-    ['5'] = NAME_CHAR | LITERAL_CHAR,
-    ['6'] = NAME_CHAR | LITERAL_CHAR,
-    ['7'] = NAME_CHAR | LITERAL_CHAR,
-    ['8'] = NAME_CHAR | LITERAL_CHAR,
-    ['9'] = NAME_CHAR | LITERAL_CHAR,
-    ['A'] = NAME_CHAR | LITERAL_CHAR,
-    ['B'] = NAME_CHAR | LITERAL_CHAR,
-    ['C'] = NAME_CHAR | LITERAL_CHAR,
-    ['D'] = NAME_CHAR | LITERAL_CHAR,
-    ['E'] = NAME_CHAR | LITERAL_CHAR,
-    ['F'] = NAME_CHAR | LITERAL_CHAR,
-    ['G'] = NAME_CHAR | LITERAL_CHAR,
-    ['H'] = NAME_CHAR | LITERAL_CHAR,
-    ['I'] = NAME_CHAR | LITERAL_CHAR,
-    ['J'] = NAME_CHAR | LITERAL_CHAR,
-    ['K'] = NAME_CHAR | LITERAL_CHAR,
-    ['L'] = NAME_CHAR | LITERAL_CHAR,
-    ['M'] = NAME_CHAR | LITERAL_CHAR,
-    ['N'] = NAME_CHAR | LITERAL_CHAR,
-    ['O'] = NAME_CHAR | LITERAL_CHAR,
-    ['P'] = NAME_CHAR | LITERAL_CHAR,
-    ['Q'] = NAME_CHAR | LITERAL_CHAR,
-    ['R'] = NAME_CHAR | LITERAL_CHAR,
-    ['S'] = NAME_CHAR | LITERAL_CHAR,
-    ['T'] = NAME_CHAR | LITERAL_CHAR,
-    ['U'] = NAME_CHAR | LITERAL_CHAR,
-    ['V'] = NAME_CHAR | LITERAL_CHAR,
-    ['W'] = NAME_CHAR | LITERAL_CHAR,
-    ['X'] = NAME_CHAR | LITERAL_CHAR,
-    ['Y'] = NAME_CHAR | LITERAL_CHAR,
-    ['Z'] = NAME_CHAR | LITERAL_CHAR,
-    ['a'] = NAME_CHAR | LITERAL_CHAR,
-    ['b'] = NAME_CHAR | LITERAL_CHAR,
-    ['c'] = NAME_CHAR | LITERAL_CHAR,
-    ['d'] = NAME_CHAR | LITERAL_CHAR,
-    ['e'] = NAME_CHAR | LITERAL_CHAR,
-    ['f'] = NAME_CHAR | LITERAL_CHAR,
-    ['g'] = NAME_CHAR | LITERAL_CHAR,
-    ['h'] = NAME_CHAR | LITERAL_CHAR,
-    ['i'] = NAME_CHAR | LITERAL_CHAR,
-    ['j'] = NAME_CHAR | LITERAL_CHAR,
-    ['k'] = NAME_CHAR | LITERAL_CHAR,
-    ['l'] = NAME_CHAR | LITERAL_CHAR,
-    ['m'] = NAME_CHAR | LITERAL_CHAR,
-    ['n'] = NAME_CHAR | LITERAL_CHAR,
-    ['o'] = NAME_CHAR | LITERAL_CHAR,
-    ['p'] = NAME_CHAR | LITERAL_CHAR,
-    ['q'] = NAME_CHAR | LITERAL_CHAR,
-    ['r'] = NAME_CHAR | LITERAL_CHAR,
-    ['s'] = NAME_CHAR | LITERAL_CHAR,
-    ['t'] = NAME_CHAR | LITERAL_CHAR,
-    ['u'] = NAME_CHAR | LITERAL_CHAR,
-    ['v'] = NAME_CHAR | LITERAL_CHAR,
-    ['w'] = NAME_CHAR | LITERAL_CHAR,
-    ['x'] = NAME_CHAR | LITERAL_CHAR,
-    ['y'] = NAME_CHAR | LITERAL_CHAR,
-    ['z'] = NAME_CHAR | LITERAL_CHAR,
+/* Each byte of a host name as it is kept (lower case), 0 for the bytes
+ * that cannot be in one. */
+static const char name_chars[256] = {
+    ['*'] = '*', ['-'] = '-', ['.'] = '.', ['_'] = '_', ['0'] = '0', ['1'] = '1', ['2'] = '2',
+    ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['a'] = 'a', ['b'] = 'b',
+    ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i',
+    ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p',
+    ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w',
+    ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
 };
 
+/* An address literal, "[192.0.2.1]", "[IPv6:2001:db8::1]": letters,
+ * digits, ':' and '.' in brackets; kept as it is but in lower case. */
+static bool literal_name(const char *s, size_t n, char *dst)
+{
+    if (n < 3 || s[n - 1] != ']')
+        return false;
+    for (size_t i = 1; i + 1 < n; i++) {
+        char c = name_chars[(uint8_t)s[i]];
+        if (!(c && c != '*' && c != '-' && c != '_') && s[i] != ':')
+            return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        dst[i] = s[i] == '[' || s[i] == ']' || s[i] == ':' ? s[i] : name_chars[(uint8_t)s[i]];
+    dst[n] = '\0';
+    return true;
+}
+
 /* s in lower case into dst (LIMIT_PEER_NAME bytes) when it names a host: a
- * name of host characters (with a dot when need_dot, not first), or an
- * address literal, "[192.0.2.1]", "[IPv6:2001:db8::1]". Checked and copied
- * in one pass: every session's peers are named. False otherwise. */
+ * name of letters, digits, '-', '_', '*' and '.' (with a dot, not first,
+ * when need_dot), or an address literal. Checked and copied in one pass:
+ * every session's peers are named. False otherwise. */
 static bool host_name(const char *s, bool need_dot, char *dst)
 {
-    bool literal = s[0] == '[', dot = false;
-    uint8_t want = literal ? LITERAL_CHAR : NAME_CHAR;
-    size_t n = literal, end = 0;
-    dst[0] = '[';
-    for (; s[n]; n++) {
-        uint8_t c = (uint8_t)s[n];
-        if (n + 1 >= LIMIT_PEER_NAME)
+    size_t n = strnlen(s, LIMIT_PEER_NAME);
+    if (n == 0 || n >= LIMIT_PEER_NAME)
+        return false;
+    if (s[0] == '[')
+        return literal_name(s, n, dst);
+    bool dot = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name_chars[(uint8_t)s[i]];
+        if (!c)
             return false;
-        if (!(host_chars[c] & want)) {
-            if (!literal || c != ']' || s[n + 1] != '\0')
-                return false;
-            end = n;
-        }
         dot |= c == '.';
-        dst[n] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+        dst[i] = c;
     }
     dst[n] = '\0';
-    if (literal)
-        return n >= 3 && end == n - 1;
-    return n > 0 && (!need_dot || (dot && s[0] != '.'));
+    return !need_dot || (dot && s[0] != '.');
 }
 
 /* The CN of an RFC 2253 subject ("CN=mx.example.com,O=Example"), into buf;
@@ -264,36 +231,124 @@ static struct endpoint *endpoint_of(struct peers *p, const struct peer_seen *see
 
 static void merge(struct peer_stats *to, struct peer_stats *from);
 
-/* The row a session counts in: its name's, else the one its address and
- * port counted in before. A row of the address alone is merged into the
- * first name that comes for that address and port. */
-static struct peer_stats *row_for(struct peers *p, const struct peer_seen *seen)
+/* Would the session give its peer the name row has, from the source that
+ * named the row? Told without copying or checking the name (row's is
+ * lower case and was checked when made): the common case, a server that
+ * says the same greeting every time, a client the same HELO. */
+static bool same_text(const char *raw, const char *name)
 {
-    struct endpoint *e = endpoint_of(p, seen);
-    if (e && e->row != NO_ROW) {
-        struct peer_stats *before = rows_at(&p->rows, e->row);
-        if (seen->source == PEER_FROM_ADDRESS || strcmp(before->name, seen->name) == 0) {
-            if (seen->source < before->source)
-                before->source = (uint8_t)seen->source;
-            return before; /* the name it had: no lookup by name */
-        }
+    for (;; raw++, name++) {
+        char c = *raw >= 'A' && *raw <= 'Z' ? (char)(*raw | 0x20) : *raw;
+        if (c != *name)
+            return false;
+        if (!c)
+            return true;
     }
+}
+
+static bool names_as(const struct peer_stats *row, enum peer_role role,
+                     const struct session_record *r)
+{
+    if (role == PEER_CLIENT)
+        return row->source == PEER_FROM_HELO && r->has_helo && same_text(r->helo, row->name);
+    return row->source == PEER_FROM_GREETING && same_text(r->greeting_host, row->name);
+}
+
+/* A session that shows no name of its peer, at a glance (an empty field
+ * for each source). */
+static bool unnamed(enum peer_role role, const struct session_record *r)
+{
+    if (role == PEER_CLIENT)
+        return !r->has_helo || !r->helo[0];
+    return !r->greeting_host[0] && !r->ehlo_host[0] && !r->has_cert && !r->sni[0];
+}
+
+/* The row a named session counts in, and where its address counted before:
+ * a row of that address alone is merged into it. */
+static uint32_t named_row(struct peers *p, struct endpoint *e, const struct peer_seen *seen)
+{
     uint32_t id = row_of(p, seen->name, seen->port, seen->source);
-    if (id == NO_ROW)
-        return &p->other;
-    if (!e)
-        return rows_at(&p->rows, id);
+    if (id == NO_ROW || !e)
+        return id;
     if (e->row != NO_ROW && e->row != id) {
         struct peer_stats *before = rows_at(&p->rows, e->row);
         if (before->source == PEER_FROM_ADDRESS)
             merge(rows_at(&p->rows, id), before);
     }
     e->row = id;
-    return rows_at(&p->rows, id);
+    return id;
+}
+
+/* A server's row: its name's, else the one its address and port counted in
+ * before. Servers are few: every address and port is remembered, and a
+ * session that names its server as before needs no lookup by name. */
+static struct peer_stats *server_row(struct peers *p, const struct session_record *r,
+                                     struct peer_seen *seen)
+{
+    struct endpoint *e = endpoint_of(p, seen);
+    if (e && e->row != NO_ROW) {
+        struct peer_stats *before = rows_at(&p->rows, e->row);
+        if (names_as(before, PEER_SERVER, r) || unnamed(PEER_SERVER, r))
+            return before;
+    }
+    char name[LIMIT_PEER_NAME];
+    seen->name = name;
+    seen->source = peers_server_name(r, name);
+    if (seen->source == PEER_FROM_ADDRESS && e && e->row != NO_ROW)
+        return rows_at(&p->rows, e->row);
+    uint32_t id = named_row(p, e, seen);
+    return id == NO_ROW ? &p->other : rows_at(&p->rows, id);
+}
+
+static bool has_addr(const struct peer_stats *s, uint8_t family, const uint8_t addr[16])
+{
+    for (unsigned i = 0; i < s->naddrs; i++)
+        if (s->addrs[i].family == family && memcmp(s->addrs[i].addr, addr, 16) == 0)
+            return true;
+    return false;
+}
+
+/* A client's row: its HELO name's, else the one its address counted in.
+ * Clients are many (a gateway hears from every host on the Internet): only
+ * the addresses a row keeps are remembered, the first LIMIT_PEER_ADDRS of
+ * each name, so that a session without HELO from one of them (implicit
+ * TLS) counts under that name, and one from elsewhere under its address. */
+static struct peer_stats *client_row(struct peers *p, const struct session_record *r,
+                                     struct peer_seen *seen)
+{
+    /* A sender's sessions come in bursts (an MTA delivers in parallel): the
+     * last client's row, when the HELO is the same, needs no lookup. */
+    if (p->last != NO_ROW) {
+        struct peer_stats *row = rows_at(&p->rows, p->last);
+        if (names_as(row, PEER_CLIENT, r) &&
+            (row->more_addrs || has_addr(row, seen->family, seen->addr)))
+            return row;
+    }
+    char name[LIMIT_PEER_NAME];
+    seen->name = name;
+    seen->source = peers_client_name(r, name);
+    uint32_t id;
+    if (seen->source == PEER_FROM_ADDRESS) {
+        struct endpoint *e = endpoint_of(p, seen);
+        if (e && e->row != NO_ROW)
+            return rows_at(&p->rows, e->row);
+        id = row_of(p, name, 0, PEER_FROM_ADDRESS);
+        if (e && id != NO_ROW)
+            e->row = id;
+    } else {
+        id = row_of(p, name, 0, seen->source);
+        struct peer_stats *row = id == NO_ROW ? NULL : rows_at(&p->rows, id);
+        if (row && !row->more_addrs && !has_addr(row, seen->family, seen->addr))
+            id = named_row(p, endpoint_of(p, seen), seen);
+        p->last = id;
+    }
+    return id == NO_ROW ? &p->other : rows_at(&p->rows, id);
 }
 
 static void add_addr(struct peer_stats *s, uint8_t family, const uint8_t addr[16])
 {
+    if (s->more_addrs)
+        return; /* full: another address changes nothing */
     for (unsigned i = 0; i < s->naddrs; i++)
         if (s->addrs[i].family == family && memcmp(s->addrs[i].addr, addr, 16) == 0)
             return;
@@ -433,10 +488,18 @@ static void merge(struct peer_stats *to, struct peer_stats *from)
     from->merged = true;
 }
 
-void peers_add(struct peers *p, const struct peer_seen *seen, const struct session_record *r,
-               const struct verdict *v)
+void peers_add(struct peers *p, enum peer_role role, const struct session_record *r,
+               const struct verdict *v, bool inside)
 {
-    count(row_for(p, seen), seen, r, v);
+    struct peer_seen seen = {
+        .family = r->family,
+        .addr = role == PEER_SERVER ? r->server : r->client,
+        .port = role == PEER_SERVER ? r->server_port : 0,
+        .inside = inside,
+    };
+    struct peer_stats *row =
+        role == PEER_SERVER ? server_row(p, r, &seen) : client_row(p, r, &seen);
+    count(row, &seen, r, v);
 }
 
 static int by_sessions(const void *x, const void *y)

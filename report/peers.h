@@ -21,9 +21,11 @@
  * robots say), else by its address. Names are kept in lower case.
  *
  * A session that shows no name (implicit TLS under TLS 1.3, a connection
- * closed before the banner) counts under the name that its address and
- * port had in other sessions: a row made for the address alone is merged
- * into the named row as soon as a session names it.
+ * closed before the banner) counts under the name that its address (and
+ * port, for a server) had in other sessions: a row made for the address
+ * alone is merged into the named row as soon as a session names it. A
+ * gateway hears from too many clients to remember every address: for
+ * clients, the first LIMIT_PEER_ADDRS addresses of each name are followed.
  *
  * Bounded: past LIMIT_PEERS rows, the rest share one "other" row. */
 #ifndef SMTPTLS_PEERS_H
@@ -109,20 +111,13 @@ void peers_free(struct peers *p);
 enum peer_source peers_server_name(const struct session_record *r, char *buf);
 enum peer_source peers_client_name(const struct session_record *r, char *buf);
 
-/* Where a session's peer was seen and what it was called. */
-struct peer_seen {
-    const char *name; /* from peers_server_name or peers_client_name */
-    enum peer_source source;
-    uint8_t family;
-    const uint8_t *addr; /* 16 bytes */
-    uint16_t port;       /* servers: the server port; clients: 0 */
-    bool inside;         /* in --home-net (ignored without one: direction NONE) */
-};
+enum peer_role { PEER_SERVER, PEER_CLIENT };
 
-/* Count one session in its peer's row, made on first use (the overflow row
- * when the table is full). */
-void peers_add(struct peers *p, const struct peer_seen *seen, const struct session_record *r,
-               const struct verdict *v);
+/* Count one session in the row of its server or its client (by role), made
+ * on first use (the overflow row when the table is full); inside: that peer
+ * is in --home-net (ignored without one: direction NONE). */
+void peers_add(struct peers *p, enum peer_role role, const struct session_record *r,
+               const struct verdict *v, bool inside);
 
 /* All rows with sessions by sessions (most first), then name and port,
  * "other" last, in *out (caller frees; NULL when none) and their number in

@@ -218,7 +218,7 @@ static int clients(struct tline *l, const struct aggregate *a)
     }
     rows_said(said, sizeof said, n);
     snprintf(title, sizeof title, "Clients%s %s",
-             a->dirs[DIRECTION_INBOUND] ? " of our servers (inside --home-net)," : "", said);
+             a->dirs[DIRECTION_INBOUND] ? " of our servers, inside --home-net" : "", said);
     heading(l, title);
     tl_pad(l, 2);
     tl_wrap(l,

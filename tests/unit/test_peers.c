@@ -114,10 +114,7 @@ static struct verdict judged(enum session_class c)
 
 static void add_server(struct peers *p, const struct session_record *r, const struct verdict *v)
 {
-    char name[LIMIT_PEER_NAME];
-    struct peer_seen seen = {name, peers_server_name(r, name), r->family, r->server, r->server_port,
-                             false};
-    peers_add(p, &seen, r, v);
+    peers_add(p, PEER_SERVER, r, v, false);
 }
 
 static void test_unnamed_sessions_join_the_name(void **state)
@@ -148,6 +145,56 @@ static void test_unnamed_sessions_join_the_name(void **state)
     assert_int_equal(rows[0]->naddrs, 1);
     assert_string_equal(rows[1]->name, "10.0.0.1");
     assert_int_equal(rows[1]->port, 587);
+    free(rows);
+    peers_free(p);
+}
+
+/* Clients by HELO, whatever its case; sessions without HELO under the
+ * name their address had, for the addresses a row keeps; servers'
+ * greetings in any case are one row. */
+static void test_clients_by_helo(void **state)
+{
+    (void)state;
+    struct peers *p = peers_new(&key_b);
+    struct verdict v = judged(CLASS_TLS);
+    struct session_record tls = session(1, 465);
+    tls.mode = SESSION_IMPLICIT_TLS;
+    peers_add(p, PEER_CLIENT, &tls, &v, false); /* an address row, merged below */
+    struct session_record helo = session(2, 25);
+    helo.has_helo = true;
+    strcpy(helo.helo, "Out.Example.ORG");
+    peers_add(p, PEER_CLIENT, &helo, &v, false);
+    strcpy(helo.helo, "out.example.org");
+    peers_add(p, PEER_CLIENT, &helo, &v, false);
+    peers_add(p, PEER_CLIENT, &tls, &v, false);
+    /* a name with all its addresses kept: another address is not followed */
+    for (uint8_t i = 0; i < LIMIT_PEER_ADDRS; i++) {
+        helo.client[3] = (uint8_t)(10 + i);
+        peers_add(p, PEER_CLIENT, &helo, &v, false);
+    }
+    struct session_record stranger = tls;
+    stranger.client[3] = 99;
+    helo.client[3] = 99;
+    peers_add(p, PEER_CLIENT, &helo, &v, false);
+    peers_add(p, PEER_CLIENT, &stranger, &v, false);
+    struct session_record greeted = session(3, 25);
+    strcpy(greeted.greeting_host, "MX.example.net");
+    peers_add(p, PEER_SERVER, &greeted, &v, false);
+    strcpy(greeted.greeting_host, "mx.EXAMPLE.net");
+    peers_add(p, PEER_SERVER, &greeted, &v, false);
+    struct peer_stats **rows;
+    size_t n;
+    assert_int_equal(peers_sorted(p, &rows, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0]->name, "out.example.org");
+    assert_int_equal(rows[0]->port, 0);
+    assert_int_equal(rows[0]->sessions, 4 + LIMIT_PEER_ADDRS + 1);
+    assert_int_equal(rows[0]->source, PEER_FROM_HELO);
+    assert_true(rows[0]->more_addrs);
+    assert_string_equal(rows[1]->name, "mx.example.net");
+    assert_int_equal(rows[1]->sessions, 2);
+    assert_string_equal(rows[2]->name, "198.51.100.99");
+    assert_int_equal(rows[2]->source, PEER_FROM_ADDRESS);
     free(rows);
     peers_free(p);
 }
@@ -309,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_server_names),
         cmocka_unit_test(test_client_names),
         cmocka_unit_test(test_unnamed_sessions_join_the_name),
+        cmocka_unit_test(test_clients_by_helo),
         cmocka_unit_test(test_addresses_and_counts),
         cmocka_unit_test(test_overflow_row),
         cmocka_unit_test(test_sorted_whatever_the_key),

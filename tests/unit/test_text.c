@@ -298,7 +298,7 @@ static void test_advice_follows_direction(void **state)
               "offered: the senders' choice");
     has(text, "mx.example.net:587 (1 session, ours): 1 session stayed in clear on submission");
     has(text, "Inbound: 2 sessions delivered to us in clear");
-    has(text, "Clients of our servers (inside --home-net)");
+    has(text, "Clients of our servers, inside --home-net (by sessions");
     free(text);
     char *json = summary(&w);
     has(json, "\"home_net\": \"outside\"");
