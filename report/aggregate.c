@@ -186,12 +186,22 @@ void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)
         snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
         return;
     }
-    char hex[7];
+    /* As cipher_display_name names it, with one lookup and no printf: the
+     * session writer asks for every record. */
+    static const char hex[] = "0123456789ABCDEF";
     uint16_t id = (uint16_t)key;
     const struct cipher_info *ci = cipher_lookup(id);
-    snprintf(out->id, sizeof out->id, "0x%04X", (unsigned)id);
+    char *o = out->id;
+    *o++ = '0';
+    *o++ = 'x';
+    for (int shift = 12; shift >= 0; shift -= 4)
+        *o++ = hex[id >> shift & 15u];
+    *o = '\0';
     out->iana = ci ? ci->iana : NULL;
-    snprintf(out->name, sizeof out->name, "%s", cipher_display_name(id, hex));
+    const char *name = ci && ci->openssl ? ci->openssl : ci && ci->iana ? ci->iana : out->id;
+    size_t n = strnlen(name, sizeof out->name - 1);
+    memcpy(out->name, name, n);
+    out->name[n] = '\0';
 }
 
 static int by_count_then_name(const void *x, const void *y)
