@@ -402,10 +402,14 @@ static enum grade worse(enum grade a, enum grade b)
 
 /* A session with a side of ours, for the recommendations. */
 static void advise(struct peer_advice *a, const struct session_record *r, const struct verdict *v,
-                   bool probe)
+                   bool probe, bool inside)
 {
     bool encrypted = r->mode == SESSION_STARTTLS || r->mode == SESSION_IMPLICIT_TLS;
     a->sessions++;
+    if (v->direction != DIRECTION_NONE) {
+        a->inside += inside;
+        a->outside += !inside;
+    }
     a->clear += r->mode == SESSION_PLAINTEXT && !probe;
     a->auth += (v->findings & (1u << FINDING_AUTH_CLEARTEXT)) != 0;
     a->failed += r->mode == SESSION_STARTTLS_FAILED || r->mode == SESSION_IMPLICIT_TLS_FAILED;
@@ -435,7 +439,7 @@ static void count(struct peer_stats *s, const struct peer_seen *seen,
         s->outside += !seen->inside;
     }
     if (v->direction != DIRECTION_EXTERNAL)
-        advise(&s->adv, r, v, probe);
+        advise(&s->adv, r, v, probe, seen->inside);
     if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
         return;
     if (r->tls_version)
@@ -472,6 +476,8 @@ static void merge(struct peer_stats *to, struct peer_stats *from)
     to->more_ciphers |= from->more_ciphers;
     to->worst = worse(to->worst, from->worst);
     to->adv.sessions += from->adv.sessions;
+    to->adv.inside += from->adv.inside;
+    to->adv.outside += from->adv.outside;
     to->adv.clear += from->adv.clear;
     to->adv.auth += from->adv.auth;
     to->adv.failed += from->adv.failed;

@@ -95,6 +95,7 @@ struct peer_stats {
      * which is all of them without --home-net and none of the external. */
     struct peer_advice {
         uint64_t sessions;
+        uint64_t inside, outside;     /* of them, with the peer in --home-net or not */
         uint64_t clear, auth, failed; /* as above */
         uint8_t versions;
         enum grade worst;

@@ -76,14 +76,15 @@ static void findings_section(struct tline *l, const struct aggregate *a, uint64_
 }
 
 /* Which side can act on a server: ours (inside --home-net), theirs, or not
- * known (no --home-net, or sessions both ways). */
+ * known (no --home-net, or addresses both ways), by its sessions with a side
+ * of ours. */
 enum party { PARTY_UNKNOWN, PARTY_OURS, PARTY_THEIRS };
 
 static enum party party_of(const struct peer_stats *s)
 {
-    if (s->inside && !s->outside)
+    if (s->adv.inside && !s->adv.outside)
         return PARTY_OURS;
-    if (s->outside && !s->inside)
+    if (s->adv.outside && !s->adv.inside)
         return PARTY_THEIRS;
     return PARTY_UNKNOWN;
 }

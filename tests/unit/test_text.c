@@ -284,6 +284,10 @@ static void test_advice_follows_direction(void **state)
     struct session_record transit = plain_mail("203.0.113.9", "198.51.100.25", 25); /* external */
     strcpy(transit.greeting_host, "mx.transit.example");
     add(&w, &transit);
+    /* our server's name at an address outside, in a session that is not
+     * ours: still our server, and that session not counted in its advice */
+    struct session_record elsewhere = plain_mail("203.0.113.9", "198.51.100.26", 25);
+    add(&w, &elsewhere);
     char *text = report(&w, 100);
     has(text, "mx.transit.example:25");  /* in the server table */
     lacks(text, ". mx.transit.example"); /* never advised: neither side is ours */
