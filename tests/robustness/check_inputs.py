@@ -6,6 +6,7 @@ usage: check_inputs.py SMTPTLS PCAPS_DIR
 """
 import json
 import os
+import pty
 import struct
 import subprocess
 import sys
@@ -38,6 +39,31 @@ def summary_sessions(out):
         return json.loads(out)["sessions"]["total"]
     except (ValueError, KeyError):
         return -1
+
+
+def widest_line(smtptls, capture, columns, tty):
+    """The widest line of the text report, standard output a terminal or a pipe."""
+    env = dict(os.environ, COLUMNS=str(columns))
+    cmd = [smtptls, "-r", capture, "--home-net", "127.0.0.0/29"]
+    if not tty:
+        out = subprocess.run(cmd, capture_output=True, env=env).stdout
+    else:
+        master, slave = pty.openpty()
+        p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL, env=env)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        p.wait()
+    lines = out.decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+    return max((len(l) for l in lines), default=0)
 
 
 def main():
@@ -106,6 +132,15 @@ def main():
         failures.append("--fail-on found")
     expect("--fail-on not found", smtptls, ["-r", good, "--fail-on", "cert-expired", "--json"], 0,
            None, lambda out: summary_sessions(out) == full)
+    # the text report's width: 100 columns, or $COLUMNS on a terminal (80 at least)
+    for cols, tty, widest in ((132, True, (101, 132)), (80, True, (1, 80)), (40, True, (1, 80)),
+                              (132, False, (1, 100))):
+        got = widest_line(smtptls, good, cols, tty)
+        ok = widest[0] <= got <= widest[1]
+        what = "text width, COLUMNS=%d%s" % (cols, " on a terminal" if tty else " to a pipe")
+        print("%s %-44s widest line %d" % ("ok  " if ok else "FAIL", what, got))
+        if not ok:
+            failures.append(what)
     expect("unwritable --sessions", smtptls,
            ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
     expect("unknown interface", smtptls, ["-i", "no-such-if0"], 2)
