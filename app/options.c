@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "caps.h"
+#include "failon.h"
 #include "pipeline.h"
+#include "timeline.h"
 
 #define PORTS_BPF "tcp port 25 or tcp port 465 or tcp port 587 or tcp port 2525"
 #define FRAGS_BPF                                                                                  \
@@ -167,6 +169,41 @@ static int set_workers(struct options *o, const char *arg, char *err, size_t err
     return 0;
 }
 
+static int set_home_net(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    return home_net_parse(&o->home_net, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+/* Printable ASCII, as it is written into every record. */
+static int set_sensor(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    size_t n = strlen(arg);
+    bool printable = n > 0 && n <= LIMIT_SENSOR_NAME;
+    for (size_t i = 0; printable && i < n; i++)
+        printable = arg[i] >= 0x20 && arg[i] < 0x7F;
+    if (!printable) {
+        snprintf(err, errlen, "--sensor: want 1 to %u printable ASCII characters",
+                 LIMIT_SENSOR_NAME);
+        return OPTIONS_ERR_USAGE;
+    }
+    o->sensor = arg;
+    return 0;
+}
+
+static int set_bin(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    if (timeline_parse_bin(arg, &o->bin_s) < 0) {
+        snprintf(err, errlen, "--bin: want a number and s, m, h or d, from 1s to 366d: %.64s", arg);
+        return OPTIONS_ERR_USAGE;
+    }
+    return 0;
+}
+
+static int set_fail_on(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    return failon_parse(arg, &o->fail_on, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->action = OPTIONS_HELP;
@@ -261,6 +298,26 @@ static const struct option_row {
      .set = set_metrics,
      .help = "write Prometheus metrics to PATH (node_exporter's textfile\n"
              "collector), replaced every interval and at the end"},
+    {.name = "home-net",
+     .arg = "CIDR,...",
+     .set = set_home_net,
+     .help = "our networks: each session is inbound, outbound, internal\n"
+             "or external, and the report says so (repeatable)"},
+    {.name = "sensor",
+     .arg = "NAME",
+     .set = set_sensor,
+     .help = "the name written in the summary and every record\n"
+             "(default: the host name)"},
+    {.name = "bin",
+     .arg = "TIME",
+     .set = set_bin,
+     .help = "the timeline's bin: 30m, 1h, 1d... (default: from the\n"
+             "capture's span, so that a day is hours and a month days)"},
+    {.name = "fail-on",
+     .arg = "CODE,...",
+     .set = set_fail_on,
+     .help = "exit 6 after the report when a session has one of these\n"
+             "finding codes ('leak': envelope-cleartext,auth-cleartext)"},
     {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
     {.letter = 'V',
      .name = "version",
@@ -474,9 +531,11 @@ void options_usage(FILE *f)
           "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
           "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
           "filter; 4 the capture is damaged (everything before the damage is reported);\n"
-          "5 an output cannot be written; 7 out of memory.\n"
+          "5 an output cannot be written; 6 --fail-on found one of its codes; 7 out of\n"
+          "memory.\n"
           "\n"
           "Live: SIGINT or SIGTERM ends the capture and prints the report; SIGHUP reopens\n"
-          "the --sessions file (log rotation); SIGUSR1 prints the report so far on stderr.\n",
+          "the --sessions and --stats files (log rotation); SIGUSR1 prints the report so\n"
+          "far on stderr.\n",
           f);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "direction.h"
+
 enum options_action {
     OPTIONS_RUN,     /* read the capture and report */
     OPTIONS_HELP,    /* -h: print options_usage */
@@ -33,6 +35,10 @@ struct options {
     uint64_t stats_interval_s; /* --stats-interval */
     unsigned buffer_kib;       /* -B: kernel buffer per worker in KiB; 0 for the default */
     unsigned workers;          /* --workers; 0 when not given (one plain capture handle) */
+    struct home_net home_net;  /* --home-net, repeatable; n 0 without it */
+    const char *sensor;        /* --sensor; NULL: the host name */
+    uint64_t bin_s;            /* --bin in seconds; 0: chosen from the span */
+    uint32_t fail_on;          /* --fail-on: bits 1 << enum finding */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */

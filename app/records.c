@@ -34,11 +34,11 @@ struct records *records_new(const struct records_config *cfg)
         r->cfg.workers = 1;
     pthread_mutex_init(&r->lock, NULL);
     jb_init(&r->line, LIMIT_JSON_RECORD);
-    r->findings = findings_new(&cfg->key);
+    r->findings = findings_new(&cfg->key, cfg->home);
     r->ps = calloc(r->cfg.workers, sizeof *r->ps);
     r->cs = calloc(r->cfg.workers, sizeof *r->cs);
     r->order = cfg->ordered ? order_new(r->cfg.workers) : NULL;
-    r->agg_ready = aggregate_init(&r->agg) == 0;
+    r->agg_ready = aggregate_init(&r->agg, &cfg->agg) == 0;
     if (!r->findings || !r->ps || !r->cs || (cfg->ordered && !r->order) || !r->agg_ready) {
         records_free(r);
         return NULL;
@@ -82,7 +82,7 @@ static void take(struct records *r, const struct session_record *rec)
     if (!r->cfg.sessions || r->failed)
         return;
     size_t len;
-    const char *line = json_session(&r->line, rec, &v, &len);
+    const char *line = json_session(&r->line, &r->cfg.ids, rec, &v, &len);
     if (!line)
         fputs("smtptls: a session record could not be written (out of memory)\n", stderr);
     else if (output_write(r->cfg.sessions, line, len) < 0)
@@ -124,7 +124,8 @@ void records_progress(struct records *r, unsigned w, uint64_t until,
 
 int records_view(struct records *r, bool damaged, records_view_fn fn, void *ctx)
 {
-    struct aggregate_capture cap = {.damaged = damaged};
+    struct aggregate_capture cap = r->cfg.about;
+    cap.damaged = damaged;
     pthread_mutex_lock(&r->lock);
     for (unsigned w = 0; w < r->cfg.workers; w++) {
         pipeline_stats_add(&cap.decode, &r->ps[w]);
@@ -141,18 +142,20 @@ int records_view(struct records *r, bool damaged, records_view_fn fn, void *ctx)
 struct report_ctx {
     FILE *f;
     bool json;
+    unsigned width;
 };
 
 static int write_report(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
                         const struct findings *fi)
 {
     const struct report_ctx *rc = ctx;
-    return rc->json ? json_write_summary(rc->f, a, cap, fi) : text_write_report(rc->f, a, cap, fi);
+    return rc->json ? json_write_summary(rc->f, a, cap, fi)
+                    : text_write_report(rc->f, a, cap, fi, rc->width);
 }
 
 int records_report(struct records *r, FILE *f, bool json, bool damaged)
 {
-    struct report_ctx rc = {f, json};
+    struct report_ctx rc = {f, json, r->cfg.width};
     return records_view(r, damaged, write_report, &rc);
 }
 

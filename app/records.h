@@ -15,11 +15,17 @@
 #include "counters.h"
 #include "findings.h"
 #include "hash.h"
+#include "json.h"
 #include "output.h"
 #include "session.h"
 
 struct records_config {
-    struct hash_key key;     /* of the findings' tables */
+    struct hash_key key;           /* of the findings' tables */
+    const struct home_net *home;   /* --home-net, for the findings' directions; may be NULL */
+    struct aggregate_config agg;   /* directions counted, the timeline's bin */
+    struct json_context ids;       /* the sensor and Community ID of every record */
+    struct aggregate_capture about; /* version, sensor, inputs, --home-net of every report */
+    unsigned width;                /* of the text report */
     struct output *sessions; /* --sessions, or NULL; not owned */
     unsigned workers;        /* pipelines feeding the records */
     bool ordered;            /* live: records in their turn (order.h) */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,7 +11,9 @@
 #include "capdrop.h"
 #include "capture.h"
 #include "classify.h"
+#include "community_id.h"
 #include "decompress.h"
+#include "failon.h"
 #include "hash.h"
 #include "link.h"
 #include "live.h"
@@ -41,6 +44,8 @@ struct run {
     struct pipeline *pl; /* offline only; live, each worker has its own */
     struct periodic periodic;    /* --stats and --metrics */
     volatile bool periodic_failed; /* said on stderr; the report still comes, then status 5 */
+    struct json_context ids; /* sensor and Community ID of every record */
+    char host[256];          /* the sensor without --sensor */
 };
 
 /* Offline, signals are noted by handlers and acted on between batches of
@@ -268,6 +273,31 @@ static int open_outputs(struct run *run)
     return APP_OK;
 }
 
+/* The text report's width: $COLUMNS when standard output is a terminal,
+ * within the caps; else LIMIT_TEXT_WIDTH. */
+static unsigned text_width(void)
+{
+    const char *cols = getenv("COLUMNS");
+    if (!cols || !isatty(STDOUT_FILENO))
+        return LIMIT_TEXT_WIDTH;
+    char *end;
+    unsigned long v = strtoul(cols, &end, 10);
+    if (end == cols || *end)
+        return LIMIT_TEXT_WIDTH;
+    return v < LIMIT_TEXT_WIDTH_MIN   ? LIMIT_TEXT_WIDTH_MIN
+           : v > LIMIT_TEXT_WIDTH_MAX ? LIMIT_TEXT_WIDTH_MAX
+                                      : (unsigned)v;
+}
+
+/* --fail-on: one line per code found; 1 when any was. */
+static int fail_on(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
+                   const struct findings *fi)
+{
+    const struct options *o = ctx;
+    (void)cap;
+    return failon_check(o->fail_on, a, fi, stderr) ? 1 : 0;
+}
+
 static int start(struct run *run, struct pipeline_config *pc)
 {
     const struct options *o = run->o;
@@ -290,6 +320,8 @@ static int start(struct run *run, struct pipeline_config *pc)
     };
     struct records_config rc = {
         .key = key,
+        .home = &o->home_net,
+        .agg = {.key = key, .directions = o->home_net.n > 0, .bin_s = o->bin_s},
         .sessions = run->sessions,
         .workers = (unsigned)capture_handles(run->cap),
         .ordered = o->iface != NULL,
@@ -297,8 +329,22 @@ static int start(struct run *run, struct pipeline_config *pc)
         .ctx = run->cap,
         .taken = periodic_active(&run->periodic) ? on_taken : NULL,
         .taken_ctx = &run->periodic,
+        .width = text_width(),
     };
-    run->rec = records_new(&rc);
+    run->ids.sensor = o->sensor;
+    if (!o->sensor && gethostname(run->host, sizeof run->host - 1) == 0)
+        run->ids.sensor = run->host;
+    run->ids.cid = community_id_new();
+    rc.ids = run->ids;
+    rc.about = (struct aggregate_capture){
+        .version = SMTPTLS_VERSION,
+        .sensor = run->ids.sensor,
+        .inputs = o->iface ? &o->iface : o->files,
+        .ninputs = o->iface ? 1 : o->nfiles,
+        .home = &o->home_net,
+        .no_domains = o->no_domains,
+    };
+    run->rec = run->ids.cid ? records_new(&rc) : NULL;
     if (!o->iface)
         run->pl = pipeline_new(pc, records_add, run->rec);
     if (!run->rec || (!o->iface && !run->pl)) {
@@ -369,6 +415,7 @@ static bool periodic_end(struct run *run)
 static void finish(struct run *run)
 {
     periodic_close(&run->periodic);
+    community_id_free(run->ids.cid);
     pipeline_free(run->pl);
     records_free(run->rec);
     for (size_t i = 0; i < sizeof run->outputs / sizeof run->outputs[0]; i++)
@@ -420,6 +467,8 @@ int run_main(const struct options *o)
         if (status == APP_OK)
             status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
+    if (o->fail_on && records_view(run.rec, false, fail_on, (void *)o) > 0 && status == APP_OK)
+        status = APP_FINDINGS;
     if (output_failed)
         status = APP_OUTPUT;
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -110,8 +110,22 @@
 #define LIMIT_REPORT_VERSIONS 64u   /* distinct negotiated versions counted */
 #define LIMIT_REPORT_SSLV2 32u      /* distinct SSLv2 cipher kinds counted */
 #define LIMIT_REPORT_EXAMPLES 3u    /* example sessions per finding */
-#define LIMIT_JSON_SERVERS 100u     /* servers in the JSON summary */
-#define LIMIT_TEXT_SERVERS 20u      /* servers in the text report */
+#define LIMIT_REPORT_ROWS 50u       /* servers, clients, domains listed, in the text and the JSON */
+#define LIMIT_HOME_NETS 64u         /* --home-net prefixes */
+#define LIMIT_SENSOR_NAME 64u       /* --sensor, bytes */
+#define LIMIT_PEERS 16384u          /* server rows, client rows; the rest share one "other" row */
+#define LIMIT_PEER_CHUNK 1024u      /* peer and domain rows allocated together */
+#define LIMIT_PEER_NAME 256u        /* a peer's name with its NUL: a HELO name fits */
+#define LIMIT_PEER_ADDRS 8u         /* addresses kept per peer */
+#define LIMIT_DOMAINS 16384u        /* domain rows; the rest share one "other" row */
+#define LIMIT_TIMELINE_AUTO 48u     /* bins of the timeline whose bin is chosen from the span */
+#define LIMIT_TIMELINE_BINS 4096u   /* bins with --bin: past it the bin doubles */
+#define LIMIT_BIN_S_MAX (366u * 86400u) /* --bin: a year */
+
+/* Text report. */
+#define LIMIT_TEXT_WIDTH 100u      /* columns, unless $COLUMNS on a terminal says otherwise */
+#define LIMIT_TEXT_WIDTH_MIN 80u   /* $COLUMNS below it is read as this */
+#define LIMIT_TEXT_WIDTH_MAX 1000u /* and above it as this */
 
 /* Numbers while it runs (app/stats.h, app/metrics.h). */
 #define LIMIT_STATS_INTERVAL_S_DEFAULT 60u /* --stats-interval */

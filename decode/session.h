@@ -99,6 +99,7 @@ struct session_record {
 
     /* SMTP, beyond the mode. */
     char greeting_host[LIMIT_SMTP_WORD]; /* first word of the greeting text */
+    char ehlo_host[LIMIT_SMTP_WORD];     /* first word of the first 250 reply to HELO/EHLO */
     uint8_t ncaps;
     char caps[LIMIT_SMTP_CAPS][LIMIT_SMTP_CAP_NAME]; /* EHLO reply keywords, in order, upper case */
     char auth_offered[LIMIT_SMTP_WORD];              /* mechanisms on the EHLO AUTH line */
@@ -109,7 +110,7 @@ struct session_record {
     bool server_injection; /* server bytes after its 2xx to STARTTLS, before TLS */
     uint32_t messages;     /* messages the server accepted */
     /* Envelope domains sent in clear (never local parts); "" none. */
-    bool domains_kept; /* false with --no-domains */
+    bool domains_kept;                       /* false with --no-domains */
     char mail_from_domain[LIMIT_DOMAIN + 1]; /* of the first MAIL with a domain */
     uint8_t nrcpt_domains;
     uint8_t rcpt_domains_dropped;               /* distinct ones that did not fit */

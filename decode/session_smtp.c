@@ -244,6 +244,12 @@ static void on_reply(void *ctx, enum smtp_verb to, unsigned code, unsigned index
         size_t w = word(&host, textlen);
         session_copy_text(r->greeting_host, sizeof r->greeting_host, host, w);
     }
+    bool hello = to == SMTP_VERB_EHLO || to == SMTP_VERB_LHLO || to == SMTP_VERB_HELO;
+    if (hello && code == 250 && index == 0 && !r->ehlo_host[0]) {
+        const uint8_t *host = text;
+        size_t w = word(&host, textlen);
+        session_copy_text(r->ehlo_host, sizeof r->ehlo_host, host, w);
+    }
     if ((to == SMTP_VERB_EHLO || to == SMTP_VERB_LHLO) && code == 250 && index > 0)
         capability(s, text, textlen);
     if ((to == SMTP_VERB_EHLO || to == SMTP_VERB_LHLO || to == SMTP_VERB_HELO) && last)

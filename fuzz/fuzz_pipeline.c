@@ -15,6 +15,7 @@
 
 #include "aggregate.h"
 #include "anomaly.h"
+#include "community_id.h"
 #include "findings.h"
 #include "json.h"
 #include "json_check.h"
@@ -25,6 +26,7 @@
 #include "session.h"
 #include "smtp.h"
 #include "text.h"
+#include "textout.h"
 
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 static const uint16_t implicit_ports[] = {465};
@@ -40,7 +42,8 @@ struct sink_state {
     uint64_t report_digest;            /* of the summary JSON and the text report */
     struct findings *findings;
     struct aggregate agg;
-    struct jsonb jb; /* session lines, reused */
+    struct jsonb jb;         /* session lines, reused */
+    struct json_context ids; /* a sensor and the Community ID's SHA-1, as main.c */
 };
 
 static bool cstr_in(const char *s, size_t cap)
@@ -70,13 +73,14 @@ static uint64_t session_line(const char *line, size_t len)
 }
 
 /* Through FILE, as main.c writes it. */
-static uint64_t session_json_file(const struct session_record *r, const struct verdict *v)
+static uint64_t session_json_file(const struct json_context *ids, const struct session_record *r,
+                                  const struct verdict *v)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(json_write_session(f, r, v) == 0);
+    FUZZ_CHECK(json_write_session(f, ids, r, v) == 0);
     FUZZ_CHECK(fclose(f) == 0);
     uint64_t h = session_line(buf, len);
     free(buf);
@@ -84,11 +88,11 @@ static uint64_t session_json_file(const struct session_record *r, const struct v
 }
 
 /* Into one builder reused for every record. */
-static uint64_t session_json(struct jsonb *b, const struct session_record *r,
-                             const struct verdict *v)
+static uint64_t session_json(struct jsonb *b, const struct json_context *ids,
+                             const struct session_record *r, const struct verdict *v)
 {
     size_t len = 0;
-    const char *line = json_session(b, r, v, &len);
+    const char *line = json_session(b, ids, r, v, &len);
     FUZZ_CHECK(line != NULL && jb_error(b) == JB_OK);
     return session_line(line, len);
 }
@@ -114,6 +118,7 @@ static void check_record(const struct session_record *r)
     CSTR_OK(r->ndpi_protocol);
     CSTR_OK(r->ndpi_risks);
     CSTR_OK(r->greeting_host);
+    CSTR_OK(r->ehlo_host);
     FUZZ_CHECK(r->ncaps <= LIMIT_SMTP_CAPS);
     for (size_t i = 0; i < LIMIT_SMTP_CAPS; i++)
         CSTR_OK(r->caps[i]);
@@ -177,13 +182,13 @@ static void on_record(void *ctx, const struct session_record *r)
         struct verdict v;
         findings_judge(s->findings, r, &v);
         aggregate_add(&s->agg, r, &v);
-        (void)session_json_file(r, &v);
+        (void)session_json_file(&s->ids, r, &v);
     }
     /* For comparing the two runs: the record as JSON, without the verdict
      * (which depends on the order sessions end in). */
     struct verdict none;
     memset(&none, 0, sizeof none);
-    uint64_t h = session_json(&s->jb, r, &none);
+    uint64_t h = session_json(&s->jb, &s->ids, r, &none);
     if (s->records < MAX_RECORDS)
         s->digests[s->records] = h;
     s->records++;
@@ -208,8 +213,14 @@ static void write_report(struct sink_state *s, const struct pipeline_stats *ps)
     buf = NULL;
     f = open_memstream(&buf, &len);
     FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings) == 0);
+    FUZZ_CHECK(text_write_report(f, &s->agg, &cap, s->findings, 0) == 0);
     FUZZ_CHECK(fclose(f) == 0);
+    /* every line within the width */
+    for (char *p = buf, *nl; (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL; p = nl + 1) {
+        *nl = '\0';
+        FUZZ_CHECK(text_cols(p) <= LIMIT_TEXT_WIDTH);
+        *nl = '\n';
+    }
     s->report_digest = fuzz_digest(s->report_digest, (const uint8_t *)buf, len);
     free(buf);
 }
@@ -250,11 +261,20 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
         .implicit_ports = implicit_ports,
         .nimplicit_ports = sizeof implicit_ports / sizeof implicit_ports[0],
     };
+    sink->ids.sensor = "fuzz";
+    sink->ids.cid = community_id_new();
+    FUZZ_CHECK(sink->ids.cid != NULL);
     struct pipeline *pl = pipeline_new(&cfg, on_record, sink);
     FUZZ_CHECK(pl != NULL);
     if (report) {
-        sink->findings = findings_new(key);
-        FUZZ_CHECK(sink->findings != NULL && aggregate_init(&sink->agg) == 0);
+        /* half the address space ours: every direction occurs */
+        static struct home_net home;
+        char why[128];
+        if (home.n == 0)
+            FUZZ_CHECK(home_net_parse(&home, "0.0.0.0/1,::/1", why, sizeof why) == 0);
+        struct aggregate_config ac = {.key = *key, .directions = true};
+        sink->findings = findings_new(key, &home);
+        FUZZ_CHECK(sink->findings != NULL && aggregate_init(&sink->agg, &ac) == 0);
     }
     struct pcap_pkthdr *h;
     const u_char *bytes;
@@ -304,6 +324,7 @@ static bool run(const uint8_t *data, size_t size, const struct hash_key *key, bo
     }
     pipeline_free(pl);
     jb_free(&sink->jb);
+    community_id_free(sink->ids.cid);
     return true;
 }
 

@@ -7,17 +7,56 @@
 #include "cipher_table.h"
 #include "tls_names.h"
 
-int aggregate_init(struct aggregate *a)
+/* The counters alone, as each direction has them. */
+static int counters_init(struct aggregate *a)
 {
     memset(a, 0, sizeof *a);
+    a->cipher_lo = 65535u; /* none yet */
     a->cipher_counts = calloc(65536u, sizeof *a->cipher_counts);
     return a->cipher_counts ? 0 : -1;
+}
+
+int aggregate_init(struct aggregate *a, const struct aggregate_config *cfg)
+{
+    static const struct aggregate_config none;
+    if (!cfg)
+        cfg = &none;
+    if (counters_init(a) < 0)
+        return -1;
+    for (unsigned d = DIRECTION_NONE + 1; cfg->directions && d < DIRECTION_COUNT; d++) {
+        a->dirs[d] = calloc(1, sizeof *a->dirs[d]);
+        if (!a->dirs[d] || counters_init(a->dirs[d]) < 0)
+            return -1;
+    }
+    a->servers = peers_new(&cfg->key);
+    a->clients = peers_new(&cfg->key);
+    a->domains = domains_new(&cfg->key);
+    if (!a->servers || !a->clients || !a->domains)
+        return -1;
+    return timeline_init(&a->timeline, cfg->bin_s);
 }
 
 void aggregate_free(struct aggregate *a)
 {
     free(a->cipher_counts);
     a->cipher_counts = NULL;
+    for (unsigned d = 0; d < DIRECTION_COUNT; d++) {
+        if (a->dirs[d])
+            aggregate_free(a->dirs[d]);
+        free(a->dirs[d]);
+        a->dirs[d] = NULL;
+    }
+    peers_free(a->servers);
+    peers_free(a->clients);
+    domains_free(a->domains);
+    a->servers = a->clients = NULL;
+    a->domains = NULL;
+    timeline_free(&a->timeline);
+}
+
+uint64_t aggregate_carrying(const struct aggregate *a)
+{
+    return a->total - a->classes[CLASS_PROBE];
 }
 
 static void bump(struct aggregate_count *list, size_t *n, size_t cap, uint32_t key)
@@ -57,7 +96,20 @@ static void add_findings(struct aggregate *a, const struct session_record *r,
         a->grades[v->grade < GRADE_COUNT ? v->grade : GRADE_UNKNOWN]++;
 }
 
-void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+/* The range is kept so that the sorted view reads only the part of the
+ * 65536 counters in use: a direction's aggregate often has none. */
+static void count_suite(struct aggregate *a, uint32_t suite)
+{
+    a->cipher_counts[suite]++;
+    if (suite < a->cipher_lo)
+        a->cipher_lo = suite;
+    if (suite > a->cipher_hi)
+        a->cipher_hi = suite;
+}
+
+/* The counts of one session, in the whole capture's aggregate or in a
+ * direction's. */
+static void count(struct aggregate *a, const struct session_record *r, const struct verdict *v)
 {
     add_findings(a, r, v);
     if (a->total == 0 || r->start_us < a->first_us)
@@ -67,6 +119,9 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
     a->total++;
     if (r->mode < SESSION_MODE_COUNT)
         a->modes[r->mode]++;
+    if (v->session_class < CLASS_COUNT)
+        a->classes[v->session_class]++;
+    a->messages_clear += r->messages;
     if (r->starttls_offered == SESSION_TRUE)
         a->starttls_offered++;
     bool envelope = false, auth = false;
@@ -88,7 +143,32 @@ void aggregate_add(struct aggregate *a, const struct session_record *r, const st
     else if (r->cipher_key & SESSION_CIPHER_SSLV2)
         bump(a->sslv2, &a->nsslv2, LIMIT_REPORT_SSLV2, r->cipher_key);
     else
-        a->cipher_counts[r->cipher_key & 0xFFFFu]++;
+        count_suite(a, r->cipher_key & 0xFFFFu);
+}
+
+/* The server table always; the client table for the sessions to servers
+ * inside --home-net (every session without it). */
+static void peers_of(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+{
+    enum direction d = (enum direction)v->direction;
+    bool inside = direction_server_inside(d);
+    peers_add(a->servers, PEER_SERVER, r, v, inside);
+    if (d == DIRECTION_NONE || inside)
+        peers_add(a->clients, PEER_CLIENT, r, v, d == DIRECTION_INTERNAL);
+}
+
+void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v)
+{
+    count(a, r, v);
+    if (v->direction < DIRECTION_COUNT && a->dirs[v->direction])
+        count(a->dirs[v->direction], r, v);
+    if (a->servers)
+        peers_of(a, r, v);
+    if (a->domains)
+        domains_add(a->domains, r);
+    if (a->timeline.bins)
+        timeline_add(&a->timeline, r->start_us, (enum session_mode)r->mode,
+                     (enum session_class)v->session_class);
 }
 
 void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)
@@ -106,12 +186,22 @@ void aggregate_cipher_of_key(uint32_t key, struct aggregate_cipher *out)
         snprintf(out->name, sizeof out->name, "%s", name ? name : out->id);
         return;
     }
-    char hex[7];
+    /* As cipher_display_name names it, with one lookup and no printf: the
+     * session writer asks for every record. */
+    static const char hex[] = "0123456789ABCDEF";
     uint16_t id = (uint16_t)key;
     const struct cipher_info *ci = cipher_lookup(id);
-    snprintf(out->id, sizeof out->id, "0x%04X", (unsigned)id);
+    char *o = out->id;
+    *o++ = '0';
+    *o++ = 'x';
+    for (int shift = 12; shift >= 0; shift -= 4)
+        *o++ = hex[id >> shift & 15u];
+    *o = '\0';
     out->iana = ci ? ci->iana : NULL;
-    snprintf(out->name, sizeof out->name, "%s", cipher_display_name(id, hex));
+    const char *name = ci && ci->openssl ? ci->openssl : ci && ci->iana ? ci->iana : out->id;
+    size_t n = strnlen(name, sizeof out->name - 1);
+    memcpy(out->name, name, n);
+    out->name[n] = '\0';
 }
 
 static int by_count_then_name(const void *x, const void *y)
@@ -125,7 +215,7 @@ static int by_count_then_name(const void *x, const void *y)
 int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, size_t *nout)
 {
     size_t n = a->nsslv2;
-    for (uint32_t i = 0; i < 65536u; i++)
+    for (uint32_t i = a->cipher_lo; i <= a->cipher_hi; i++)
         n += a->cipher_counts[i] != 0;
     *out = NULL;
     *nout = 0;
@@ -135,7 +225,7 @@ int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, 
     if (!v)
         return -1;
     size_t k = 0;
-    for (uint32_t i = 0; i < 65536u; i++) {
+    for (uint32_t i = a->cipher_lo; i <= a->cipher_hi; i++) {
         if (!a->cipher_counts[i])
             continue;
         aggregate_cipher_of_key(i, &v[k]);

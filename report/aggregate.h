@@ -7,9 +7,14 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "class.h"
 #include "counters.h"
+#include "direction.h"
+#include "domains.h"
 #include "findings.h"
+#include "peers.h"
 #include "session.h"
+#include "timeline.h"
 
 struct aggregate_count {
     uint32_t key; /* a cipher key (below) or a TLS version */
@@ -25,6 +30,7 @@ struct aggregate {
     uint64_t leak_envelope, leak_auth;
     uint64_t cipher_unknown, version_unknown; /* encrypted sessions without a ServerHello */
     uint32_t *cipher_counts;                  /* 65536 two-byte suites */
+    uint32_t cipher_lo, cipher_hi; /* the suites counted lie in [lo, hi]; none when lo > hi */
     struct aggregate_count sslv2[LIMIT_REPORT_SSLV2];
     size_t nsslv2;
     struct aggregate_count versions[LIMIT_REPORT_VERSIONS];
@@ -39,11 +45,34 @@ struct aggregate {
         uint16_t client_port, server_port;
     } examples[FINDING_COUNT][LIMIT_REPORT_EXAMPLES];
     uint8_t nexamples[FINDING_COUNT];
+    uint64_t classes[CLASS_COUNT]; /* what the sessions carried: probes apart */
+    uint64_t messages_clear;       /* messages delivered in clear (inside TLS: not countable) */
+    /* With --home-net, the same counts for each direction (in the whole
+     * capture's aggregate; NULL otherwise, and [DIRECTION_NONE] always). */
+    struct aggregate *dirs[DIRECTION_COUNT];
+    /* The tables, in the whole capture's aggregate only (NULL otherwise):
+     * servers by name and port, clients by name (of the servers inside
+     * --home-net, or of every session without it), the envelope domains
+     * sent in clear, sessions per time bin. */
+    struct peers *servers, *clients;
+    struct domains *domains;
+    struct timeline timeline;
 };
 
-int aggregate_init(struct aggregate *a);
+/* What the whole capture's aggregate is made with. */
+struct aggregate_config {
+    struct hash_key key; /* of its tables (hash.h): never changes what is reported */
+    bool directions;     /* count per direction too (--home-net given) */
+    uint64_t bin_s;      /* --bin in seconds, or 0: chosen from the span */
+};
+
+/* cfg NULL: no directions, the bin chosen from the span. 0, or -1 when out
+ * of memory (then aggregate_free). */
+int aggregate_init(struct aggregate *a, const struct aggregate_config *cfg);
 void aggregate_free(struct aggregate *a);
 void aggregate_add(struct aggregate *a, const struct session_record *r, const struct verdict *v);
+/* Sessions that carried something: every class but probes. */
+uint64_t aggregate_carrying(const struct aggregate *a);
 
 /* A sorted view for output: ciphers by count (desc) then name. */
 struct aggregate_cipher {
@@ -69,6 +98,13 @@ struct aggregate_capture {
     struct pipeline_stats decode;
     struct capture_stats capture;
     bool damaged; /* the capture ended in damage */
+    /* Where the report comes from (all may be NULL or 0: not said). */
+    const char *version;       /* smtptls's */
+    const char *sensor;        /* --sensor, or the host name */
+    const char *const *inputs; /* the -r files as given, or the interface */
+    size_t ninputs;
+    const struct home_net *home; /* --home-net */
+    bool no_domains;             /* --no-domains: no domain table */
 };
 
 /* Display data of a cipher key (session_record.cipher_key): name, IANA name

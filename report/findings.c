@@ -2,6 +2,7 @@
 
 #include "aggregate.h"
 #include "fallback.h"
+#include "smtp.h"
 #include "tls_names.h"
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 struct findings {
     struct servers *servers;
     struct fallback *fallback;
+    const struct home_net *home;
 };
 
 static const char *const names[FINDING_COUNT] = {
@@ -25,11 +27,12 @@ const char *finding_name(enum finding x)
     return (unsigned)x < FINDING_COUNT ? names[x] : "";
 }
 
-struct findings *findings_new(const struct hash_key *key)
+struct findings *findings_new(const struct hash_key *key, const struct home_net *home)
 {
     struct findings *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    f->home = home;
     f->servers = servers_new(key);
     f->fallback = fallback_new(key);
     if (!f->servers || !f->fallback) {
@@ -48,19 +51,29 @@ void findings_free(struct findings *f)
     free(f);
 }
 
-const struct servers *findings_servers(const struct findings *f)
-{
-    return f->servers;
-}
-
 static void set(struct verdict *v, enum finding x)
 {
     v->findings |= 1u << x;
 }
 
+/* The server's reply could have listed STARTTLS and did not: an answer to
+ * EHLO (or LMTP's LHLO). A reply to HELO lists no extensions (RFC 5321
+ * 4.1.1.1), so a HELO-only client, a monitoring probe say, shows nothing. */
+static bool starttls_withheld(const struct session_record *r)
+{
+    if (r->starttls_offered != SESSION_FALSE)
+        return false;
+    for (unsigned i = 0; i < r->nverbs; i++)
+        if (r->verbs[i] == SMTP_VERB_EHLO || r->verbs[i] == SMTP_VERB_LHLO)
+            return true;
+    return false;
+}
+
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v)
 {
     memset(v, 0, sizeof *v);
+    v->direction = (uint8_t)direction_of(f->home, r);
+    v->session_class = (uint8_t)class_of(r);
     struct server_stats *srv = servers_get(f->servers, r->family, r->server, r->server_port);
     bool envelope = false;
     for (unsigned i = 0; i < r->nleaked; i++) {
@@ -72,9 +85,10 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_ENVELOPE_CLEARTEXT);
         v->envelope_offered = r->starttls_offered == SESSION_TRUE;
     }
-    if (r->starttls_offered == SESSION_FALSE && r->strip_marks) {
+    bool withheld = starttls_withheld(r);
+    if (withheld && r->strip_marks) {
         set(v, FINDING_STARTTLS_STRIPPED);
-    } else if (r->starttls_offered == SESSION_FALSE && srv->offered && !srv->other) {
+    } else if (withheld && srv->offered && !srv->other) {
         set(v, FINDING_STARTTLS_STRIPPED);
         v->stripped_by_history = true;
     }
@@ -117,8 +131,7 @@ void findings_judge(struct findings *f, const struct session_record *r, struct v
         set(v, FINDING_CERT_SELF_SIGNED);
     if (r->has_cert && r->cert_not_after && r->cert_not_after < (int64_t)(r->start_us / 1000000u))
         set(v, FINDING_CERT_EXPIRED);
-    servers_add(srv, r, v->grade, v->findings != 0,
-                (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
+    servers_add(srv, r, withheld, (v->findings & (1u << FINDING_STARTTLS_STRIPPED)) != 0);
 }
 
 uint64_t findings_stripped_late(const struct findings *f)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "class.h"
+#include "direction.h"
 #include "grade.h"
 #include "hash.h"
 #include "servers.h"
@@ -45,19 +47,23 @@ struct verdict {
     uint64_t fallback_after_us; /* start of the failed session it fell back from */
     enum grade grade;           /* of the negotiated cipher; unknown when none */
     struct cipher_props props;
+    uint8_t direction;     /* enum direction: DIRECTION_NONE without --home-net */
+    uint8_t session_class; /* enum session_class: what the session carried */
 };
 
 struct findings;
 
-struct findings *findings_new(const struct hash_key *key);
+/* home: the networks of --home-net, for the direction (NULL: none); it is
+ * read, not copied, and must outlive the findings. */
+struct findings *findings_new(const struct hash_key *key, const struct home_net *home);
 void findings_free(struct findings *f);
-/* The verdict on one finished session; it is also learnt from for the
- * sessions after it and counted in its server's row. */
+/* The verdict on one finished session (its findings, direction and class);
+ * it is also learnt from for the sessions after it and counted in its
+ * server's row. */
 void findings_judge(struct findings *f, const struct session_record *r, struct verdict *v);
 /* Sessions to servers that advertised STARTTLS only later in the capture: a
  * stripping the records (written before) could not name. */
 uint64_t findings_stripped_late(const struct findings *f);
-const struct servers *findings_servers(const struct findings *f);
 const char *finding_name(enum finding x);
 
 #endif

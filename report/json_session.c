@@ -3,6 +3,7 @@
  * certificate, capture), documented in the README. */
 #include <string.h>
 
+#include "community_id.h"
 #include "format.h"
 #include "json.h"
 #include "tls_names.h"
@@ -126,6 +127,7 @@ static void smtp_facts(struct jsonb *b, const struct session_record *r)
 {
     u16_or_null(b, "greeting_code", r->greeting_code);
     text(b, "greeting_host", r->greeting_host);
+    text(b, "ehlo_host", r->ehlo_host);
     jb_open_array(b, "capabilities");
     for (unsigned i = 0; i < r->ncaps; i++)
         jb_str(b, NULL, r->caps[i]);
@@ -263,8 +265,22 @@ static void cipher(struct jsonb *b, const struct session_record *r)
     jb_str(b, "cipher_id", c.name[0] ? c.id : NULL);
 }
 
-const char *json_session(struct jsonb *b, const struct session_record *r, const struct verdict *v,
-                         size_t *len)
+/* TCP's Community ID, from the client's side: the hash takes the smaller
+ * endpoint first whatever the side. */
+static void community(struct jsonb *b, const struct json_context *ctx,
+                      const struct session_record *r)
+{
+    char id[COMMUNITY_ID_LEN];
+    size_t n = community_id_v1(ctx ? ctx->cid : NULL, 0, r->family, r->client, r->server, 6,
+                               r->client_port, r->server_port, id);
+    if (n)
+        jb_strn(b, "community_id", id, n);
+    else
+        jb_null(b, "community_id");
+}
+
+const char *json_session(struct jsonb *b, const struct json_context *ctx,
+                         const struct session_record *r, const struct verdict *v, size_t *len)
 {
     char vbuf[24];
     jb_reset(b);
@@ -274,7 +290,10 @@ const char *json_session(struct jsonb *b, const struct session_record *r, const 
     jb_u64(b, "client_port", r->client_port);
     addr(b, "server", r->family, r->server);
     jb_u64(b, "server_port", r->server_port);
+    community(b, ctx, r);
     jb_str(b, "mode", session_mode_name(r->mode));
+    jb_str(b, "class", class_name((enum session_class)v->session_class));
+    jb_str(b, "direction", direction_name((enum direction)v->direction));
     tristate(b, "starttls_offered", r->starttls_offered);
     u16_or_null(b, "starttls_reply", r->starttls_reply);
     jb_str(b, "helo", r->has_helo ? r->helo : NULL);
@@ -292,6 +311,7 @@ const char *json_session(struct jsonb *b, const struct session_record *r, const 
     tls_facts(b, r);
     certificate(b, r);
     time_us(b, "end", r->end_us);
+    jb_fixed(b, "duration", r->end_us >= r->start_us ? r->end_us - r->start_us : 0, 6);
     jb_str(b, "end_reason",
            r->end < sizeof end_names / sizeof end_names[0] ? end_names[r->end] : "closed");
     per_side(b, "packets", r->packets);
@@ -302,6 +322,7 @@ const char *json_session(struct jsonb *b, const struct session_record *r, const 
         if (r->anomalies[i])
             jb_u64(b, anomaly_name((enum anomaly)i), r->anomalies[i]);
     jb_close(b);
+    jb_str(b, "sensor", ctx ? ctx->sensor : NULL);
     jb_close(b);
     jb_end_line(b);
     if (jb_error(b) != JB_OK)
@@ -310,12 +331,13 @@ const char *json_session(struct jsonb *b, const struct session_record *r, const 
     return jb_data(b);
 }
 
-int json_write_session(FILE *f, const struct session_record *r, const struct verdict *v)
+int json_write_session(FILE *f, const struct json_context *ctx, const struct session_record *r,
+                       const struct verdict *v)
 {
     struct jsonb b;
     size_t len;
     jb_init(&b, LIMIT_JSON_RECORD);
-    const char *line = json_session(&b, r, v, &len);
+    const char *line = json_session(&b, ctx, r, v, &len);
     if (line)
         fwrite(line, 1, len, f);
     jb_free(&b);

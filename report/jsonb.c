@@ -347,6 +347,23 @@ void jb_i64(struct jsonb *b, const char *key, int64_t v)
         put(b, s, (size_t)(d + sizeof d - s));
 }
 
+void jb_fixed(struct jsonb *b, const char *key, uint64_t v, unsigned decimals)
+{
+    char d[48];
+    char *end = d + sizeof d, *s = end;
+    if (decimals > 19)
+        decimals = 19;
+    for (unsigned i = 0; i < decimals; i++) {
+        *--s = (char)('0' + v % 10u);
+        v /= 10u;
+    }
+    if (decimals)
+        *--s = '.';
+    s = u64_digits(v, s);
+    if (member(b, key))
+        put(b, s, (size_t)(end - s));
+}
+
 void jb_double(struct jsonb *b, const char *key, double v, unsigned decimals)
 {
     /* Rare (summary percentages) and printf's rounding is the reference:

@@ -57,6 +57,9 @@ void jb_str(struct jsonb *b, const char *key, const char *s);
 void jb_strn(struct jsonb *b, const char *key, const void *p, size_t n);
 void jb_u64(struct jsonb *b, const char *key, uint64_t v);
 void jb_i64(struct jsonb *b, const char *key, int64_t v);
+/* v / 10^decimals written exactly, with that many decimals ("0.052803" for
+ * 52803 microseconds and 6); decimals at most 19. */
+void jb_fixed(struct jsonb *b, const char *key, uint64_t v, unsigned decimals);
 /* Fixed point with the given number of decimals, as printf's "%.*f"; NaN and
  * infinities write null (JSON has neither). */
 void jb_double(struct jsonb *b, const char *key, double v, unsigned decimals);

@@ -5,7 +5,6 @@
 
 #include "session.h"
 #include "table.h"
-#include "tls_names.h"
 
 _Static_assert(LIMIT_SERVERS % LIMIT_SERVER_CHUNK == 0, "whole chunks of rows");
 
@@ -28,7 +27,6 @@ struct servers *servers_new(const struct hash_key *key)
     }
     s->key = *key;
     s->other.other = true;
-    s->other.worst = GRADE_UNKNOWN;
     return s;
 }
 
@@ -79,55 +77,20 @@ struct server_stats *servers_get(struct servers *s, uint8_t family, const uint8_
     e->family = family;
     memcpy(e->addr, addr, 16);
     e->port = port;
-    e->worst = GRADE_UNKNOWN;
     return e;
 }
 
-void servers_add(struct server_stats *s, const struct session_record *r, enum grade grade,
-                 bool with_findings, bool stripped)
+void servers_add(struct server_stats *s, const struct session_record *r, bool withheld,
+                 bool stripped)
 {
     s->sessions++;
-    switch (r->mode) {
-    case SESSION_STARTTLS:
-    case SESSION_IMPLICIT_TLS:
-        s->encrypted++;
-        break;
-    case SESSION_PLAINTEXT:
-        s->plaintext++;
-        break;
-    case SESSION_STARTTLS_FAILED:
-    case SESSION_IMPLICIT_TLS_FAILED:
-        s->failed++;
-        break;
-    default:
-        s->unknown++;
-        break;
-    }
     if (r->starttls_offered == SESSION_TRUE) {
         s->offered++;
-    } else if (r->starttls_offered == SESSION_FALSE) {
+    } else if (withheld) {
         s->not_offered++;
         if (!s->offered && !stripped)
             s->not_offered_before_offer++;
     }
-    if (with_findings)
-        s->findings++;
-    if (r->mode != SESSION_STARTTLS && r->mode != SESSION_IMPLICIT_TLS)
-        return;
-    if (r->tls_version)
-        s->versions |= (uint8_t)(1u << server_version_bit(r->tls_version));
-    uint32_t key = r->cipher_key;
-    if (key != SESSION_NO_CIPHER) {
-        bool have = false;
-        for (unsigned i = 0; i < s->nciphers; i++)
-            have |= s->ciphers[i] == key;
-        if (!have && s->nciphers < LIMIT_SERVER_CIPHERS)
-            s->ciphers[s->nciphers++] = key;
-        else if (!have)
-            s->more_ciphers = true;
-    }
-    if (grade != GRADE_UNKNOWN && (s->worst == GRADE_UNKNOWN || grade > s->worst))
-        s->worst = grade;
 }
 
 uint64_t servers_stripped_late(const struct servers *s)
@@ -137,69 +100,4 @@ uint64_t servers_stripped_late(const struct servers *s)
         if (row(s, id)->offered)
             late += row(s, id)->not_offered_before_offer;
     return late;
-}
-
-static int by_sessions(const void *x, const void *y)
-{
-    const struct server_stats *a = *(struct server_stats *const *)x;
-    const struct server_stats *b = *(struct server_stats *const *)y;
-    if (a->other != b->other)
-        return a->other ? 1 : -1;
-    if (a->sessions != b->sessions)
-        return a->sessions > b->sessions ? -1 : 1;
-    if (a->family != b->family)
-        return a->family < b->family ? -1 : 1;
-    int c = memcmp(a->addr, b->addr, 16);
-    if (c)
-        return c;
-    return (a->port > b->port) - (a->port < b->port);
-}
-
-int servers_sorted(const struct servers *s, struct server_stats ***out, size_t *nout)
-{
-    size_t n = s->count + (s->other.sessions ? 1u : 0u);
-    *out = NULL;
-    *nout = 0;
-    if (n == 0)
-        return 0;
-    struct server_stats **v = calloc(n, sizeof *v);
-    if (!v)
-        return -1;
-    size_t k = 0;
-    for (uint32_t id = 0; id < s->count; id++)
-        v[k++] = row(s, id);
-    if (s->other.sessions)
-        v[k++] = (struct server_stats *)&s->other;
-    if (k > 1)
-        qsort(v, k, sizeof *v, by_sessions);
-    *out = v;
-    *nout = k;
-    return 0;
-}
-
-int server_version_bit(uint16_t version)
-{
-    switch (version) {
-    case TLS_VERSION_SSL2:
-        return SV_SSL2;
-    case TLS_VERSION_SSL3:
-        return SV_SSL3;
-    case TLS_VERSION_TLS10:
-        return SV_TLS10;
-    case TLS_VERSION_TLS11:
-        return SV_TLS11;
-    case TLS_VERSION_TLS12:
-        return SV_TLS12;
-    case TLS_VERSION_TLS13:
-        return SV_TLS13;
-    default:
-        return SV_OTHER;
-    }
-}
-
-const char *server_version_name(int bit)
-{
-    static const char *const names[SV_COUNT] = {"SSLv2",   "SSLv3",   "TLSv1", "TLSv1.1",
-                                                "TLSv1.2", "TLSv1.3", "other"};
-    return bit >= 0 && bit < SV_COUNT ? names[bit] : "other";
 }

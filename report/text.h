@@ -1,4 +1,5 @@
-/* The human report, in the spirit of `sort | uniq -c`. */
+/* The human report, in the spirit of `sort | uniq -c`, every line at most
+ * width columns (textout.h). */
 #ifndef SMTPTLS_TEXT_H
 #define SMTPTLS_TEXT_H
 
@@ -7,10 +8,18 @@
 #include "aggregate.h"
 #include "findings.h"
 
-/* 0, or -1 when out of memory (the report is then cut short). */
+/* width: columns, LIMIT_TEXT_WIDTH unless a terminal says otherwise (0 is
+ * read as LIMIT_TEXT_WIDTH). 0, or -1 when out of memory (the report is then
+ * cut short). */
 int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
-                      const struct findings *fi);
-/* Servers, findings with examples, recommendations (part of the report). */
-int text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi);
+                      const struct findings *fi, unsigned width);
+
+/* The parts of the report (text.c, text_tables.c, text_findings.c). */
+/* Timeline, servers, clients, domains. */
+int text_write_tables(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                      unsigned width);
+/* Findings with examples, recommendations. */
+int text_write_findings(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                        const struct findings *fi, unsigned width);
 
 #endif

@@ -1,11 +1,15 @@
-/* The text report's second half: servers, findings with examples, and what
- * to change. */
+/* The text report's second half: the findings with examples, and what to
+ * change, told to the side that can change it: the receiving side for our
+ * servers (inside --home-net), the sending MTA's policy for servers outside.
+ * Probes are never counted as sessions that stayed in clear. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
 #include "text.h"
+#include "textout.h"
 
 static const char *const finding_text[FINDING_COUNT] = {
     [FINDING_ENVELOPE_CLEARTEXT] = "MAIL/RCPT/DATA/BDAT sent in clear",
@@ -23,183 +27,362 @@ static const char *const finding_text[FINDING_COUNT] = {
     [FINDING_CERT_EXPIRED] = "server certificate expired at the time of the session",
 };
 
-static void server_name(const struct server_stats *s, char *buf, size_t len)
+static const char *plural(uint64_t n)
 {
-    if (s->other)
-        snprintf(buf, len, "(other servers)");
-    else
-        fmt_endpoint(s->family, s->addr, s->port, buf, len);
+    return n == 1 ? "" : "s";
 }
 
-static void cipher_names(const struct server_stats *s, char *buf, size_t len)
+static void example(struct tline *l, const struct aggregate_example *e)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < s->nciphers; i++) {
-        struct aggregate_cipher c;
-        aggregate_cipher_of_key(s->ciphers[i], &c);
-        int w = snprintf(buf + used, len - used, "%s%s", i ? " " : "", c.name);
-        if (w < 0 || (size_t)w >= len - used)
-            break;
-        used += (size_t)w;
-    }
-    if (s->more_ciphers && used + 5 < len)
-        memcpy(buf + used, " ...", 5);
-}
-
-static void versions(const struct server_stats *s, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int b = 0; b < SV_COUNT; b++) {
-        if (!(s->versions & (1u << b)))
-            continue;
-        int w = snprintf(buf + used, len - used, "%s%s", used ? " " : "", server_version_name(b));
-        if (w < 0 || (size_t)w >= len - used)
-            break;
-        used += (size_t)w;
-    }
-    if (!used)
-        snprintf(buf, len, "-");
-}
-
-static void servers_table(FILE *f, struct server_stats **v, size_t n)
-{
-    char name[64], vers[64], ciphers[160];
-    fputs("\nServers (busiest first)\n", f);
-    fprintf(f, "  %-28s %8s %9s  %-12s %-17s %s\n", "server", "sessions", "encrypted",
-            "worst grade", "versions", "ciphers");
-    for (size_t i = 0; i < n && i < LIMIT_TEXT_SERVERS; i++) {
-        const struct server_stats *s = v[i];
-        server_name(s, name, sizeof name);
-        versions(s, vers, sizeof vers);
-        cipher_names(s, ciphers, sizeof ciphers);
-        fprintf(f, "  %-28s %8" PRIu64 " %8.1f%%  %-12s %-17s %s\n", name, s->sessions,
-                s->sessions ? (double)s->encrypted * 100.0 / (double)s->sessions : 0.0,
-                s->worst != GRADE_UNKNOWN ? grade_name(s->worst) : "-", vers,
-                ciphers[0] ? ciphers : "-");
-    }
-    if (n > LIMIT_TEXT_SERVERS)
-        fprintf(f, "  ... and %zu more (all of them in --json)\n", n - LIMIT_TEXT_SERVERS);
-    if (n == 0)
-        fputs("  - none\n", f);
-}
-
-static void example(FILE *f, const struct aggregate_example *e)
-{
-    char t[FMT_TIME_LEN], c[FMT_ENDPOINT_LEN], s[FMT_ENDPOINT_LEN];
+    char t[FMT_TIME_LEN], c[FMT_ENDPOINT_LEN], s[FMT_ENDPOINT_LEN], text[160];
     fmt_time(e->start_us, t, sizeof t);
     fmt_endpoint(e->family, e->client, e->client_port, c, sizeof c);
     fmt_endpoint(e->family, e->server, e->server_port, s, sizeof s);
-    fprintf(f, "           %s %s -> %s\n", t, c, s);
+    snprintf(text, sizeof text, "%s %s -> %s", t, c, s);
+    tl_pad(l, 11);
+    tl_wrap(l, text, 13);
+    tl_end(l);
 }
 
-static void findings_section(FILE *f, const struct aggregate *a, uint64_t late)
+static void findings_section(struct tline *l, const struct aggregate *a, uint64_t late)
 {
-    fputs("\nFindings (sessions)\n", f);
+    char text[256];
+    tl_end(l);
+    tl_put(l, "Findings (sessions)");
+    tl_end(l);
     bool any = false;
     for (unsigned i = 0; i < FINDING_COUNT; i++) {
         uint64_t n = a->findings[i] + (i == FINDING_STARTTLS_STRIPPED ? late : 0);
         if (!n)
             continue;
         any = true;
-        fprintf(f, "%8" PRIu64 " %-31s %s", n, finding_name((enum finding)i), finding_text[i]);
+        size_t used = (size_t)snprintf(text, sizeof text, "%s", finding_text[i]);
         if (i == FINDING_ENVELOPE_CLEARTEXT && a->envelope_offered)
-            fprintf(f, " (%" PRIu64 " although the server offered STARTTLS)", a->envelope_offered);
+            snprintf(text + used, sizeof text - used,
+                     " (%" PRIu64 " although the server offered STARTTLS)", a->envelope_offered);
         if (i == FINDING_STARTTLS_STRIPPED && late)
-            fprintf(f, " (%" PRIu64 " seen only once the server later advertised it)", late);
-        fputc('\n', f);
+            snprintf(text + used, sizeof text - used,
+                     " (%" PRIu64 " seen only once the server later advertised it)", late);
+        tl_printf(l, "%8" PRIu64 " %-31s ", n, finding_name((enum finding)i));
+        tl_wrap(l, text, 41);
+        tl_end(l);
         for (unsigned k = 0; k < a->nexamples[i]; k++)
-            example(f, &a->examples[i][k]);
+            example(l, &a->examples[i][k]);
     }
-    if (!any)
-        fputs("       - none\n", f);
+    if (!any) {
+        tl_put(l, "       - none");
+        tl_end(l);
+    }
 }
 
-/* Worse first: insecure ciphers, then servers that never offered STARTTLS
- * while mail went in clear, then weak ciphers and obsolete versions. */
-static int urgency(const struct server_stats *s)
+/* Which side can act on a server: ours (inside --home-net), theirs, or not
+ * known (no --home-net, or addresses both ways), by its sessions with a side
+ * of ours. */
+enum party { PARTY_UNKNOWN, PARTY_OURS, PARTY_THEIRS };
+
+static enum party party_of(const struct peer_stats *s)
 {
+    if (s->adv.inside && !s->adv.outside)
+        return PARTY_OURS;
+    if (s->adv.outside && !s->adv.inside)
+        return PARTY_THEIRS;
+    return PARTY_UNKNOWN;
+}
+
+/* Submission ports, where TLS can be required of every client; on 25 (and
+ * the others) TLS between MTAs stays opportunistic (RFC 3207 section 4). */
+static bool submission(uint16_t port)
+{
+    return port == 587 || port == 465;
+}
+
+/* Worse first: insecure ciphers, AUTH in clear, servers that never offered
+ * STARTTLS while mail went in clear, obsolete versions, weak ciphers. Only
+ * the sessions with a side of ours count (peer_stats.adv). */
+static int urgency(const struct peer_stats *s)
+{
+    const struct peer_advice *a = &s->adv;
     int score = 0;
-    if (s->worst == GRADE_INSECURE)
+    if (a->worst == GRADE_INSECURE)
         score += 8;
-    if (s->plaintext && !s->offered)
+    if (a->auth)
+        score += 7;
+    if (a->clear && !s->offered)
         score += 6;
-    if (s->versions & ((1u << SV_SSL2) | (1u << SV_SSL3) | (1u << SV_TLS10) | (1u << SV_TLS11)))
+    if (a->versions & PV_OBSOLETE)
         score += 4;
-    if (s->worst == GRADE_WEAK)
+    if (a->worst == GRADE_WEAK)
         score += 3;
-    if (s->failed)
+    if (a->failed)
         score += 2;
-    if (s->plaintext)
+    if (a->clear)
         score += 1;
     return score;
 }
 
 static int by_urgency(const void *x, const void *y)
 {
-    const struct server_stats *a = *(struct server_stats *const *)x;
-    const struct server_stats *b = *(struct server_stats *const *)y;
+    const struct peer_stats *a = *(struct peer_stats *const *)x;
+    const struct peer_stats *b = *(struct peer_stats *const *)y;
     int ua = urgency(a), ub = urgency(b);
     if (ua != ub)
         return ub - ua;
-    return (a->sessions < b->sessions) - (a->sessions > b->sessions);
+    if (a->adv.sessions != b->adv.sessions)
+        return a->adv.sessions < b->adv.sessions ? 1 : -1;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->port > b->port) - (a->port < b->port);
 }
 
-static void recommendations(FILE *f, const struct aggregate *a, struct server_stats **v, size_t n)
+/* A text built by parts, cut to its buffer. */
+struct text {
+    char *p;
+    size_t len, used;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
 {
-    char name[64], vers[64];
-    fputs("\nRecommendations\n", f);
+    if (t->used + 1 >= t->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->p + t->used, t->len - t->used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->used = t->used + (size_t)n < t->len ? t->used + (size_t)n : t->len - 1;
+}
+
+/* Mail in clear to or from one server. */
+static void advice_clear(struct text *t, const struct peer_stats *s, enum party side)
+{
+    uint64_t k = s->adv.clear;
+    if (!k)
+        return;
+    if (!s->offered && side == PARTY_THEIRS)
+        add(t,
+            " it does not offer STARTTLS: our mail to it went in clear in %" PRIu64
+            " session%s (require TLS for its domain in smtp_tls_policy_maps, or accept it);",
+            k, plural(k));
+    else if (!s->offered)
+        add(t,
+            " enable STARTTLS (Postfix smtpd_tls_security_level = may, with a certificate): "
+            "%" PRIu64 " session%s in clear;",
+            k, plural(k));
+    else if (side == PARTY_THEIRS)
+        add(t,
+            " %" PRIu64 " session%s from our side stayed in clear although it offers STARTTLS: "
+            "make the sending MTA use it (smtp_tls_security_level = may at least; encrypt or "
+            "dane for its domain);",
+            k, plural(k));
+    else if (submission(s->port))
+        add(t,
+            " %" PRIu64 " session%s stayed in clear on submission: require TLS on this port "
+            "(smtpd_tls_security_level = encrypt in its master.cf entry);",
+            k, plural(k));
+    else
+        add(t, " %" PRIu64 " session%s stayed in clear although STARTTLS is offered%s;", k,
+            plural(k),
+            side == PARTY_OURS ? ": the senders' choice, as TLS stays opportunistic on this "
+                                 "port (see Clients)"
+                               : "");
+}
+
+static void advice_auth(struct text *t, const struct peer_stats *s, enum party side)
+{
+    uint64_t k = s->adv.auth;
+    if (!k)
+        return;
+    if (side == PARTY_THEIRS)
+        add(t,
+            " our clients sent AUTH to it in clear in %" PRIu64 " session%s: require TLS to it "
+            "(smtp_tls_security_level = encrypt) and change those passwords;",
+            k, plural(k));
+    else
+        add(t,
+            " AUTH in clear in %" PRIu64 " session%s: set smtpd_tls_auth_only = yes, require TLS "
+            "on 587 and 465, and change the passwords that crossed;",
+            k, plural(k));
+}
+
+/* What one server should change, as one text. */
+static void advice(struct text *t, const struct peer_stats *s)
+{
+    const struct peer_advice *a = &s->adv;
+    enum party side = party_of(s);
+    advice_auth(t, s, side);
+    advice_clear(t, s, side);
+    if (a->worst == GRADE_INSECURE || a->worst == GRADE_WEAK)
+        add(t, " %s cipher negotiated;", grade_name(a->worst));
+    if (a->versions & PV_OBSOLETE) {
+        add(t, " obsolete protocol in use (");
+        const char *sep = "";
+        for (int b = 0; b < PV_COUNT; b++) {
+            if (!(a->versions & PV_OBSOLETE & (1u << b)))
+                continue;
+            add(t, "%s%s", sep, peer_version_name(b));
+            sep = " ";
+        }
+        add(t, ");");
+    }
+    if (a->failed)
+        add(t, " %" PRIu64 " STARTTLS or TLS handshake failure%s;", a->failed, plural(a->failed));
+}
+
+static void server_items(struct tline *l, struct peer_stats **v, size_t n)
+{
+    char name[4 * LIMIT_PEER_NAME + 16], text[2048];
+    unsigned shown = 0;
     if (n > 1)
         qsort(v, n, sizeof *v, by_urgency);
-    unsigned shown = 0;
     for (size_t i = 0; i < n && shown < 10; i++) {
-        const struct server_stats *s = v[i];
+        const struct peer_stats *s = v[i];
         if (urgency(s) == 0 || s->other)
             continue;
-        server_name(s, name, sizeof name);
-        versions(s, vers, sizeof vers);
-        fprintf(f, "  %u. %s (%" PRIu64 " sessions):", ++shown, name, s->sessions);
-        if (s->plaintext && !s->offered)
-            fputs(" enable STARTTLS;", f);
-        else if (s->plaintext)
-            fprintf(f, " %" PRIu64 " sessions stayed in clear although STARTTLS is offered;",
-                    s->plaintext);
-        if (s->worst == GRADE_INSECURE || s->worst == GRADE_WEAK)
-            fprintf(f, " %s cipher negotiated;", grade_name(s->worst));
-        if (s->versions & ((1u << SV_SSL2) | (1u << SV_SSL3) | (1u << SV_TLS10) | (1u << SV_TLS11)))
-            fprintf(f, " obsolete protocol in use (%s);", vers);
-        if (s->failed)
-            fprintf(f, " %" PRIu64 " STARTTLS or TLS handshake failures;", s->failed);
-        fputc('\n', f);
+        struct tline cut; /* the name, within what a line leaves it */
+        text_printable(s->name, name, sizeof name);
+        tl_begin(&cut, NULL, l->width > 40 ? l->width - 40 : 20);
+        tl_tail(&cut, name);
+        enum party side = party_of(s);
+        tl_printf(l, "  %u. ", ++shown);
+        snprintf(text, sizeof text,
+                 "%s%.1000s%s:%u (%" PRIu64 " session%s%s):", strchr(s->name, ':') ? "[" : "",
+                 cut.buf, strchr(s->name, ':') ? "]" : "", (unsigned)s->port, s->adv.sessions,
+                 plural(s->adv.sessions),
+                 side == PARTY_OURS     ? ", ours"
+                 : side == PARTY_THEIRS ? " from our side, outside --home-net"
+                                        : "");
+        tl_wrap(l, text, 6);
+        struct text t = {text, sizeof text, 0};
+        text[0] = '\0';
+        advice(&t, s);
+        tl_wrap(l, text, 6);
+        tl_end(l);
     }
-    if (!shown)
-        fputs("  Nothing urgent: every server offered STARTTLS and negotiated good ciphers.\n", f);
-    if (a->envelope_offered)
-        fputs("  Senders delivered in clear although STARTTLS was offered: make them require\n"
-              "  TLS (Postfix smtp_tls_security_level = encrypt or dane, or publish MTA-STS).\n",
-              f);
-    fputs("  Cipher configuration to publish (RFC 9325; ciphersuite.info 'recommended'):\n"
-          "    protocols TLSv1.2 and TLSv1.3; for TLSv1.2\n"
-          "    ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-"
-          "SHA384:\n"
-          "    "
-          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305\n"
-          "    (on port 25, where TLS is opportunistic, a peer that cannot meet the floor falls\n"
-          "    back to cleartext: check the versions table above before raising it)\n",
-          f);
 }
 
-int text_write_findings(FILE *f, const struct aggregate *a, const struct findings *fi)
+static void say(struct tline *l, const char *text)
 {
-    struct server_stats **v;
-    size_t n;
-    if (servers_sorted(findings_servers(fi), &v, &n) < 0)
+    tl_pad(l, 2);
+    tl_wrap(l, text, 2);
+    tl_end(l);
+}
+
+/* Sessions in clear although the server offered STARTTLS, told to the side
+ * that can change it. */
+static void missed(struct tline *l, const struct aggregate *a)
+{
+    char text[512];
+    if (!a->dirs[DIRECTION_INBOUND]) {
+        if (a->envelope_offered)
+            say(l, "Senders delivered in clear although STARTTLS was offered: make them require "
+                   "TLS (Postfix smtp_tls_security_level = encrypt or dane, or publish MTA-STS); "
+                   "--home-net tells our senders from others.");
+        return;
+    }
+    uint64_t out = a->dirs[DIRECTION_OUTBOUND]->envelope_offered;
+    uint64_t in = a->dirs[DIRECTION_INBOUND]->envelope_offered;
+    uint64_t internal = a->dirs[DIRECTION_INTERNAL]->envelope_offered;
+    if (out) {
+        snprintf(text, sizeof text,
+                 "Outbound: our MTA delivered in clear in %" PRIu64 " session%s although the "
+                 "server offered STARTTLS: set its TLS policy (Postfix smtp_tls_security_level = "
+                 "may at least; encrypt or dane per destination in smtp_tls_policy_maps; honour "
+                 "DANE and MTA-STS).",
+                 out, plural(out));
+        say(l, text);
+    }
+    if (internal) {
+        snprintf(text, sizeof text,
+                 "Internal: %" PRIu64 " session%s between our own hosts went in clear although "
+                 "STARTTLS was offered: make our clients use it.",
+                 internal, plural(internal));
+        say(l, text);
+    }
+    if (in) {
+        snprintf(text, sizeof text,
+                 "Inbound: %" PRIu64 " session%s delivered to us in clear although we offered "
+                 "STARTTLS: on port 25 that is the sender's choice (TLS stays opportunistic "
+                 "there); the Clients table shows who.",
+                 in, plural(in));
+        say(l, text);
+    }
+}
+
+static bool nothing_urgent(const struct aggregate *a)
+{
+    return a->leak_envelope == 0 && a->leak_auth == 0 &&
+           a->modes[SESSION_STARTTLS_FAILED] + a->modes[SESSION_IMPLICIT_TLS_FAILED] == 0 &&
+           a->grades[GRADE_WEAK] + a->grades[GRADE_INSECURE] == 0 &&
+           a->findings[FINDING_OBSOLETE_VERSION] == 0;
+}
+
+static void cipher_config(struct tline *l)
+{
+    static const char *const suites[] = {
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"};
+    const size_t nsuites = sizeof suites / sizeof suites[0];
+    say(l, "Cipher configuration to publish (RFC 9325; ciphersuite.info 'recommended'): "
+           "protocols TLSv1.2 and TLSv1.3; for TLSv1.2");
+    tl_pad(l, 4);
+    for (size_t i = 0; i < nsuites; i++) {
+        size_t cost = strlen(suites[i]) + (i + 1 < nsuites);
+        if (l->cols > 4 && cost > tl_room(l)) {
+            tl_end(l);
+            tl_pad(l, 4);
+        }
+        tl_put(l, suites[i]);
+        if (i + 1 < nsuites)
+            tl_put(l, ":");
+    }
+    tl_end(l);
+    tl_pad(l, 4);
+    tl_wrap(l,
+            "(on port 25, where TLS is opportunistic, a peer that cannot meet the floor falls "
+            "back to cleartext: check the versions table above before raising it)",
+            4);
+    tl_end(l);
+}
+
+static void recommendations(struct tline *l, const struct aggregate *a, struct peer_stats **v,
+                            size_t n)
+{
+    char text[256];
+    tl_end(l);
+    tl_put(l, "Recommendations");
+    tl_end(l);
+    if (a->total == 0) {
+        say(l, "No SMTP sessions: nothing to recommend.");
+        return;
+    }
+    server_items(l, v, n);
+    if (nothing_urgent(a))
+        say(l, "Nothing urgent: no mail or AUTH went in clear, and no failed handshake, weak "
+               "cipher or obsolete version was seen.");
+    missed(l, a);
+    if (a->classes[CLASS_PROBE]) {
+        snprintf(text, sizeof text,
+                 "%" PRIu64 " probe%s (no MAIL, AUTH or TLS: monitoring checks, scans) are "
+                 "counted apart, never as mail in clear.",
+                 a->classes[CLASS_PROBE], plural(a->classes[CLASS_PROBE]));
+        say(l, text);
+    }
+    cipher_config(l);
+}
+
+int text_write_findings(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                        const struct findings *fi, unsigned width)
+{
+    struct tline line, *l = &line;
+    struct peer_stats **v = NULL;
+    size_t n = 0;
+    if (a->servers && peers_sorted(a->servers, &v, &n) < 0)
         return -1;
-    uint64_t late = findings_stripped_late(fi);
-    servers_table(f, v, n);
-    findings_section(f, a, late);
-    recommendations(f, a, v, n);
+    tl_begin(l, f, width ? width : LIMIT_TEXT_WIDTH);
+    findings_section(l, a, findings_stripped_late(fi));
+    recommendations(l, a, v, n);
     free(v);
     return 0;
 }

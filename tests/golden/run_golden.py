@@ -6,8 +6,11 @@ outputs with the expected files beside the capture:
   NAME.json            the summary (--json)
   NAME.sessions.jsonl  the session records (--sessions)
 
-With UPDATE=1 in the environment the expected files are rewritten instead
-(review the diff like code). Exit 0 on a match, 1 with a unified diff otherwise.
+smtptls runs in the capture's folder on its file name, with --sensor golden,
+so that the outputs name neither this machine nor its paths. Every line of
+the text report must fit 100 columns. With UPDATE=1 in the environment the
+expected files are rewritten instead (review the diff like code). Exit 0 on a
+match, 1 with a unified diff otherwise.
 
 usage: run_golden.py SMTPTLS CAPTURE [--expect BASE] [extra smtptls options...]
 (--expect: the expected files are BASE.txt etc. instead of beside the capture)
@@ -18,8 +21,11 @@ import subprocess
 import sys
 
 
-def run(cmd):
-    p = subprocess.run(cmd, capture_output=True)
+WIDTH = 100
+
+
+def run(cmd, cwd):
+    p = subprocess.run(cmd, capture_output=True, cwd=cwd)
     if p.returncode not in (0, 4):
         sys.stderr.write("%s: exit %d\n%s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
         sys.exit(1)
@@ -34,11 +40,19 @@ def main():
     base = cap[:-len(".pcap")] if cap.endswith(".pcap") else cap
     if extra[:1] == ["--expect"]:
         base, extra = extra[1], extra[2:]
+    smtptls = os.path.abspath(smtptls)
+    where, name = os.path.split(os.path.abspath(cap))
+    cmd = [smtptls, "-r", name, "--sensor", "golden"]
     outputs = {
-        base + ".txt": run([smtptls, "-r", cap] + extra),
-        base + ".json": run([smtptls, "-r", cap, "--json"] + extra),
-        base + ".sessions.jsonl": run([smtptls, "-r", cap, "--sessions", "-", "--json"] + extra),
+        base + ".txt": run(cmd + extra, where),
+        base + ".json": run(cmd + ["--json"] + extra, where),
+        base + ".sessions.jsonl": run(cmd + ["--sessions", "-", "--json"] + extra, where),
     }
+    wide = [l for l in outputs[base + ".txt"].splitlines() if len(l) > WIDTH]
+    if wide:
+        print("%d lines of the text report pass %d columns, the first:\n%s"
+              % (len(wide), WIDTH, wide[0]))
+        return 1
     # --sessions - shares stdout with the summary: keep the records only.
     key = base + ".sessions.jsonl"
     outputs[key] = "".join(l + "\n" for l in outputs[key].splitlines() if l.startswith('{"start"'))

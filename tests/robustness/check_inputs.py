@@ -6,6 +6,7 @@ usage: check_inputs.py SMTPTLS PCAPS_DIR
 """
 import json
 import os
+import pty
 import struct
 import subprocess
 import sys
@@ -164,6 +165,31 @@ def late_options(smtptls, good):
            "'--json' comes after the filter expression: options go before the filter expression")
 
 
+def widest_line(smtptls, capture, columns, tty):
+    """The widest line of the text report, standard output a terminal or a pipe."""
+    env = dict(os.environ, COLUMNS=str(columns))
+    cmd = [smtptls, "-r", capture, "--home-net", "127.0.0.0/29"]
+    if not tty:
+        out = subprocess.run(cmd, capture_output=True, env=env).stdout
+    else:
+        master, slave = pty.openpty()
+        p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL, env=env)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        p.wait()
+    lines = out.decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+    return max((len(l) for l in lines), default=0)
+
+
 def main():
     smtptls, pcaps = sys.argv[1], sys.argv[2]
     good = os.path.join(pcaps, "mixed.pcap")
@@ -205,6 +231,40 @@ def main():
     expect("nothing to read", smtptls, [], 1)
     expect("unknown option", smtptls, ["--frobnicate"], 1)
     expect("bad number", smtptls, ["-r", good, "--max-flows", "lots"], 1)
+    # issue 11's options: a bad value is one line and status 1
+    for what, args, msg in (
+            ("--home-net past /32", ["--home-net", "10.0.0.0/33"], "--home-net: want a prefix"),
+            ("--home-net not an address", ["--home-net", "mx.example.net"], "--home-net: not an"),
+            ("--home-net empty element", ["--home-net", "10.0.0.0/8,"], "--home-net: an empty"),
+            ("--fail-on unknown code", ["--fail-on", "leak,leaky"], "--fail-on: not a finding"),
+            ("--fail-on empty", ["--fail-on", ""], "--fail-on: not a finding"),
+            ("--bin without unit", ["--bin", "60"], "--bin: want a number"),
+            ("--bin zero", ["--bin", "0h"], "--bin: want a number"),
+            ("--bin past a year", ["--bin", "367d"], "--bin: want a number"),
+            ("--sensor empty", ["--sensor", ""], "--sensor: want")):
+        expect(what, smtptls, ["-r", good] + args, 1, msg)
+    # --fail-on: the report, then status 6 with one line per code found
+    p = subprocess.run([smtptls, "-r", good, "--fail-on", "leak,weak-cipher"], capture_output=True,
+                       text=True)
+    lines = p.stderr.splitlines()
+    ok = (p.returncode == 6 and "Recommendations" in p.stdout and
+          lines == ["smtptls: --fail-on: envelope-cleartext in 58 sessions",
+                    "smtptls: --fail-on: auth-cleartext in 14 sessions"])
+    print("%s %-44s exit %d  %s" % ("ok  " if ok else "FAIL", "--fail-on leak (found)", p.returncode,
+                                    " | ".join(lines)))
+    if not ok:
+        failures.append("--fail-on found")
+    expect("--fail-on not found", smtptls, ["-r", good, "--fail-on", "cert-expired", "--json"], 0,
+           None, lambda out: summary_sessions(out) == full)
+    # the text report's width: 100 columns, or $COLUMNS on a terminal (80 at least)
+    for cols, tty, widest in ((132, True, (101, 132)), (80, True, (1, 80)), (40, True, (1, 80)),
+                              (132, False, (1, 100))):
+        got = widest_line(smtptls, good, cols, tty)
+        ok = widest[0] <= got <= widest[1]
+        what = "text width, COLUMNS=%d%s" % (cols, " on a terminal" if tty else " to a pipe")
+        print("%s %-44s widest line %d" % ("ok  " if ok else "FAIL", what, got))
+        if not ok:
+            failures.append(what)
     expect("unwritable --sessions", smtptls,
            ["-r", good, "--sessions", os.path.join(d, "no", "such", "dir.jsonl")], 5)
     expect("--sessions /dev/full (the summary still out)", smtptls,

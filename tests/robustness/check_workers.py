@@ -40,7 +40,7 @@ def check(ok, what, detail=""):
 
 def untimed(rec):
     """A record without the times of this replay."""
-    for key in ("start", "end"):
+    for key in ("start", "end", "duration"):
         rec.pop(key, None)
     (rec.get("finding_details") or {}).pop("fallback_after", None)
     return rec
@@ -72,8 +72,12 @@ def capture(smtptls, pair, pcaps, args, work, name):
     return summary, recs
 
 
+# The summary's times of this replay: when it ran, and the bins they fall in.
+REPLAY_TIMES = ("first", "last", "timeline")
+
+
 def without(summary, keys, capture_keys):
-    s = {k: v for k, v in summary.items() if k not in keys}
+    s = {k: v for k, v in summary.items() if k not in keys and k not in REPLAY_TIMES}
     if "capture" in s:
         s["capture"] = {k: v for k, v in s["capture"].items() if k not in capture_keys}
     return s

@@ -16,7 +16,7 @@ static void on_record(void *ctx, const struct session_record *r)
     struct verdict v;
     memset(&v, 0, sizeof v);
     (void)ctx;
-    json_write_session(stdout, r, &v);
+    json_write_session(stdout, NULL, r, &v);
 }
 
 static void on_packet(void *ctx, const struct capture_packet *cp)

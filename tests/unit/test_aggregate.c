@@ -1,7 +1,8 @@
 /*
  * test_aggregate.c - the report's sorted views and writers when memory runs
- * out: aggregate_ciphers and servers_sorted tell "out of memory" (-1) from
- * "none" (0 entries), and the summary and text writers pass it on. calloc
+ * out: aggregate_init fails cleanly, aggregate_ciphers and peers_sorted tell
+ * "out of memory" (-1) from "none" (0 entries), and the summary and text
+ * writers pass it on. calloc
  * is wrapped at link time (-Wl,--wrap=calloc) so a test can make the next
  * calls fail.
  */
@@ -19,7 +20,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "servers.h"
+#include "peers.h"
 #include "text.h"
 
 void *__real_calloc(size_t n, size_t size);
@@ -72,8 +73,8 @@ struct world {
 static void world_init(struct world *w, size_t nsessions)
 {
     static const struct hash_key key = {1, 2};
-    assert_int_equal(aggregate_init(&w->agg), 0);
-    w->fi = findings_new(&key);
+    assert_int_equal(aggregate_init(&w->agg, NULL), 0);
+    w->fi = findings_new(&key, NULL);
     assert_non_null(w->fi);
     for (size_t i = 0; i < nsessions; i++) {
         struct session_record r = tls12((uint8_t)(20 + i % 3), i % 2 ? 0xC02Fu : 0x009Cu);
@@ -128,25 +129,51 @@ static void test_servers_out_of_memory(void **state)
     (void)state;
     struct world w;
     world_init(&w, 0);
-    struct server_stats **v;
+    struct peer_stats **v;
     size_t n = 99;
-    assert_int_equal(servers_sorted(findings_servers(w.fi), &v, &n), 0);
+    assert_int_equal(peers_sorted(w.agg.servers, &v, &n), 0);
     assert_null(v);
     assert_int_equal(n, 0);
     world_free(&w);
 
     world_init(&w, 5);
-    assert_int_equal(servers_sorted(findings_servers(w.fi), &v, &n), 0);
+    assert_int_equal(peers_sorted(w.agg.servers, &v, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(v[0]->sessions, 2);
     free(v);
     fail_callocs_after(0);
-    assert_int_equal(servers_sorted(findings_servers(w.fi), &v, &n), -1);
+    assert_int_equal(peers_sorted(w.agg.servers, &v, &n), -1);
     callocs_work();
     assert_null(v);
     assert_int_equal(n, 0);
     assert_int_equal(findings_stripped_late(w.fi), 0); /* never allocates */
     world_free(&w);
+}
+
+/* Each allocation aggregate_init makes fails in turn: -1, and
+ * aggregate_free releases what was made (LeakSanitizer checks). */
+static void test_init_out_of_memory(void **state)
+{
+    (void)state;
+    struct aggregate_config cfg = {.key = {1, 2}, .directions = true};
+    unsigned callocs = 0;
+    for (;; callocs++) {
+        struct aggregate a;
+        fail_callocs_after(callocs);
+        int rc = aggregate_init(&a, &cfg);
+        callocs_work();
+        aggregate_free(&a);
+        if (rc == 0)
+            break;
+        assert_true(callocs < 64);
+    }
+    assert_true(callocs >= 8);
+}
+
+static int text_report(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
+                       const struct findings *fi)
+{
+    return text_write_report(f, a, cap, fi, 0);
 }
 
 typedef int (*writer)(FILE *f, const struct aggregate *a, const struct aggregate_capture *cap,
@@ -188,7 +215,7 @@ static void test_summary_out_of_memory(void **state)
 static void test_text_out_of_memory(void **state)
 {
     (void)state;
-    writer_fails_cleanly(text_write_report);
+    writer_fails_cleanly(text_report);
 }
 
 int main(void)
@@ -197,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_ciphers_none_is_not_failure),
         cmocka_unit_test(test_ciphers_out_of_memory),
         cmocka_unit_test(test_servers_out_of_memory),
+        cmocka_unit_test(test_init_out_of_memory),
         cmocka_unit_test(test_summary_out_of_memory),
         cmocka_unit_test(test_text_out_of_memory),
     };

@@ -12,6 +12,7 @@
 #include "findings.h"
 #include "caps.h"
 #include "grade.h"
+#include "smtp.h"
 
 /* Two fixed keys: what is found must not depend on the key. */
 static const struct hash_key key_a = {1, 2}, key_b = {0x0123456789ABCDEFull, 42};
@@ -41,7 +42,7 @@ static bool has(const struct verdict *v, enum finding f)
 
 static struct verdict judge(struct session_record r)
 {
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     findings_judge(f, &r, &v);
     findings_free(f);
@@ -128,19 +129,26 @@ static void test_certificate_dates(void **state)
 static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 {
     (void)state;
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     struct session_record r = starttls(0x0304, 0x1301);
     r.mode = SESSION_PLAINTEXT;
     r.starttls_offered = SESSION_FALSE;
     r.tls_version = 0;
     r.cipher_key = SESSION_NO_CIPHER;
-    findings_judge(f, &r, &v); /* before any offer: not flagged, counted late */
+    r.nverbs = 1;
+    r.verbs[0] = SMTP_VERB_EHLO; /* the reply to EHLO could have listed it */
+    struct session_record helo = r;
+    helo.verbs[0] = SMTP_VERB_HELO; /* a reply to HELO lists no extension */
+    findings_judge(f, &r, &v);    /* before any offer: not flagged, counted late */
     assert_false(has(&v, FINDING_STARTTLS_STRIPPED));
+    findings_judge(f, &helo, &v); /* a HELO probe: not flagged, not late */
     struct session_record ok = starttls(0x0304, 0x1301);
     findings_judge(f, &ok, &v); /* the server offers STARTTLS */
     findings_judge(f, &r, &v);  /* now it does not: stripped */
     assert_true(has(&v, FINDING_STARTTLS_STRIPPED) && v.stripped_by_history);
+    findings_judge(f, &helo, &v); /* a HELO probe after the offer: still nothing */
+    assert_false(has(&v, FINDING_STARTTLS_STRIPPED));
     assert_int_equal(findings_stripped_late(f), 1);
     r.server[3] = 26; /* another server never offered it */
     findings_judge(f, &r, &v);
@@ -151,7 +159,7 @@ static void test_stripping_by_history_needs_an_earlier_offer(void **state)
 static void test_fallback_is_the_next_session_only(void **state)
 {
     (void)state;
-    struct findings *f = findings_new(&key_a);
+    struct findings *f = findings_new(&key_a, NULL);
     struct verdict v;
     struct session_record failed = starttls(0x0301, -1);
     failed.mode = SESSION_STARTTLS_FAILED;
@@ -222,7 +230,7 @@ static void test_fallback_pairs_do_not_collide(void **state)
     (void)state;
     const struct hash_key *keys[] = {&key_a, &key_b};
     for (int k = 0; k < 2; k++) {
-        struct findings *f = findings_new(keys[k]);
+        struct findings *f = findings_new(keys[k], NULL);
         assert_non_null(f);
         const uint32_t n = 20000;
         for (uint32_t i = 0; i < n; i++)
@@ -242,7 +250,7 @@ static void test_fallback_pairs_forget_the_oldest(void **state)
     const struct hash_key *keys[] = {&key_a, &key_b};
     const uint32_t n = LIMIT_FALLBACK_PAIRS;
     for (int k = 0; k < 2; k++) {
-        struct findings *f = findings_new(keys[k]);
+        struct findings *f = findings_new(keys[k], NULL);
         assert_non_null(f);
         for (uint32_t i = 0; i <= n; i++) /* one more than the cap */
             fail_pair(f, i, i);
@@ -251,7 +259,7 @@ static void test_fallback_pairs_forget_the_oldest(void **state)
         assert_true(fell_back(f, n, 2 * n));
         findings_free(f);
 
-        f = findings_new(keys[k]);
+        f = findings_new(keys[k], NULL);
         for (uint32_t i = 0; i < n; i++) /* full */
             fail_pair(f, i, i);
         fail_pair(f, 0, n);     /* pair 0 again: now the newest */

@@ -49,6 +49,7 @@ static void worst_record(struct session_record *r, struct verdict *v)
     FILL(r->ndpi_protocol);
     FILL(r->ndpi_risks);
     FILL(r->greeting_host);
+    FILL(r->ehlo_host);
     r->ncaps = LIMIT_SMTP_CAPS;
     for (unsigned i = 0; i < LIMIT_SMTP_CAPS; i++)
         FILL(r->caps[i]);
@@ -102,7 +103,7 @@ static void test_largest_record(void **state)
     struct jsonb b;
     jb_init(&b, LIMIT_JSON_RECORD);
     size_t len = 0;
-    const char *line = json_session(&b, &r, &v, &len);
+    const char *line = json_session(&b, NULL, &r, &v, &len);
     assert_json(line, len);
     assert_true(line[len - 1] == '\n');
     assert_ptr_equal(memchr(line, '\n', len), line + len - 1);
@@ -117,7 +118,7 @@ static void test_largest_record(void **state)
     memset(&none, 0, sizeof none);
     small.family = 4;
     small.cipher_key = SESSION_NO_CIPHER;
-    const char *again = json_session(&b, &small, &none, &len);
+    const char *again = json_session(&b, NULL, &small, &none, &len);
     assert_json(again, len);
     char *copy = malloc(len);
     assert_non_null(copy);
@@ -125,7 +126,7 @@ static void test_largest_record(void **state)
     struct jsonb fresh;
     jb_init(&fresh, LIMIT_JSON_RECORD);
     size_t flen = 0;
-    const char *f = json_session(&fresh, &small, &none, &flen);
+    const char *f = json_session(&fresh, NULL, &small, &none, &flen);
     assert_int_equal(flen, len);
     assert_memory_equal(f, copy, len);
     free(copy);
@@ -143,8 +144,8 @@ static void test_write_session_is_one_line(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(json_write_session(f, &r, &v), 0);
-    assert_int_equal(json_write_session(f, &r, &v), 0);
+    assert_int_equal(json_write_session(f, NULL, &r, &v), 0);
+    assert_int_equal(json_write_session(f, NULL, &r, &v), 0);
     assert_int_equal(fclose(f), 0);
     assert_true(len > 2 && len % 2 == 0);
     assert_memory_equal(buf, buf + len / 2, len / 2);
@@ -155,36 +156,55 @@ static void test_write_session_is_one_line(void **state)
 static void test_largest_summary(void **state)
 {
     (void)state;
-    struct aggregate a;
-    assert_int_equal(aggregate_init(&a), 0);
     static const struct hash_key key = {3, 4};
-    struct findings *fi = findings_new(&key);
+    static struct home_net home;
+    char err[256];
+    assert_int_equal(home_net_parse(&home, "::/1", err, sizeof err), 0);
+    struct aggregate_config cfg = {.key = key, .directions = true, .bin_s = 1};
+    struct aggregate a;
+    assert_int_equal(aggregate_init(&a, &cfg), 0);
+    struct findings *fi = findings_new(&key, &home);
     assert_non_null(fi);
-    /* many servers, each with its own cipher */
-    for (unsigned i = 0; i < 2 * LIMIT_JSON_SERVERS; i++) {
+    /* many servers and clients, each with its own cipher, name and domains;
+     * a session per second: every bin of the timeline */
+    for (unsigned i = 0; i < LIMIT_TIMELINE_BINS; i++) {
         struct session_record r;
         struct verdict v;
         worst_record(&r, &v);
-        r.server[14] = (uint8_t)(i >> 8);
-        r.server[15] = (uint8_t)i;
+        r.server[14] = r.client[14] = (uint8_t)(i >> 8);
+        r.server[15] = r.client[15] = (uint8_t)i;
+        r.server[0] = (uint8_t)(i % 2 ? 0x00 : 0xFF); /* inbound and external */
+        r.greeting_host[0] = (char)('a' + i % 26);
+        r.helo[0] = (char)('a' + i % 26);
+        r.start_us = r.end_us = (uint64_t)i * 1000000u;
         r.mode = SESSION_STARTTLS;
         r.tls_version = 0x0303;
         r.cipher_key = i;
+        r.domains_kept = true;
+        FILL(r.mail_from_domain);
+        r.mail_from_domain[0] = (char)('a' + i % 26);
         findings_judge(fi, &r, &v);
         aggregate_add(&a, &r, &v);
     }
-    for (uint32_t i = 0; i < 65536u; i++) /* every suite seen */
+    for (uint32_t i = 0; i < 65536u; i++) { /* every suite seen, in every direction */
         a.cipher_counts[i] = UINT32_MAX;
+        for (unsigned d = DIRECTION_NONE + 1; d < DIRECTION_COUNT; d++)
+            a.dirs[d]->cipher_counts[i] = UINT32_MAX;
+    }
+    a.cipher_lo = 0, a.cipher_hi = 65535;
+    for (unsigned d = DIRECTION_NONE + 1; d < DIRECTION_COUNT; d++)
+        a.dirs[d]->cipher_lo = 0, a.dirs[d]->cipher_hi = 65535;
     struct aggregate_capture cap;
     memset(&cap, 0, sizeof cap);
     cap.capture.live = true;
+    cap.home = &home;
     struct jsonb b;
     jb_init(&b, LIMIT_JSON_SUMMARY);
     size_t len = 0;
     const char *text = json_summary(&b, &a, &cap, fi, &len);
     assert_json(text, len);
     assert_true(text[len - 1] == '\n');
-    assert_true(len * 4 < LIMIT_JSON_SUMMARY); /* 4.7 MB */
+    assert_true(len + len / 4 < LIMIT_JSON_SUMMARY); /* 24 MB, most of it five cipher lists */
     jb_free(&b);
     findings_free(fi);
     aggregate_free(&a);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "findings.h"
 #include "pipeline.h"
 
 struct parsed {
@@ -82,7 +83,50 @@ static void test_defaults(void **state)
     assert_non_null(strstr(p.o.filter, "tcp port 25 "));
     assert_non_null(p.o.fallback_filter);
     assert_null(strstr(p.o.fallback_filter, "vlan"));
+    assert_int_equal(p.o.home_net.n, 0);
+    assert_null(p.o.sensor);
+    assert_int_equal(p.o.bin_s, 0);
+    assert_int_equal(p.o.fail_on, 0);
     done(&p);
+}
+
+/* Issue 11's options: values, repeats, refusals with one line. */
+static void test_report_options(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", "--home-net", "192.0.2.0/24,2001:db8::/32", "--home-net=10.0.0.0/8",
+          "--sensor", "gw-1 (dmz)", "--bin", "15m", "--fail-on", "leak", "--fail-on=weak-cipher",
+          NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_int_equal(p.o.home_net.n, 3);
+    assert_int_equal(p.o.home_net.nets[1].family, 6);
+    assert_string_equal(p.o.sensor, "gw-1 (dmz)");
+    assert_int_equal(p.o.bin_s, 900);
+    assert_int_equal(p.o.fail_on, 1u << FINDING_ENVELOPE_CLEARTEXT | 1u << FINDING_AUTH_CLEARTEXT |
+                                      1u << FINDING_WEAK_CIPHER);
+    done(&p);
+
+    parse(&p, "-r", "a.pcap", "--home-net", "10.0.0.0/33", NULL);
+    assert_usage_error(&p, "--home-net: want a prefix length from 0 to 32: '10.0.0.0/33'");
+    parse(&p, "-r", "a.pcap", "--home-net", "", NULL);
+    assert_usage_error(&p, "--home-net: an empty network in ''");
+    parse(&p, "-r", "a.pcap", "--home-net", "mx.example.net", NULL);
+    assert_usage_error(&p, "--home-net: not an address or CIDR: 'mx.example.net'");
+    parse(&p, "-r", "a.pcap", "--bin", "1w", NULL);
+    assert_usage_error(&p, "--bin: want a number and s, m, h or d, from 1s to 366d: 1w");
+    parse(&p, "-r", "a.pcap", "--bin", "0m", NULL);
+    assert_usage_error(&p, "--bin: want a number and s, m, h or d, from 1s to 366d: 0m");
+    parse(&p, "-r", "a.pcap", "--sensor", "", NULL);
+    assert_usage_error(&p, "--sensor: want 1 to 64 printable ASCII characters");
+    parse(&p, "-r", "a.pcap", "--sensor", "tab\there", NULL);
+    assert_usage_error(&p, "--sensor: want 1 to 64 printable ASCII characters");
+    parse(&p, "-r", "a.pcap", "--sensor",
+          "12345678901234567890123456789012345678901234567890123456789012345", NULL);
+    assert_usage_error(&p, "--sensor: want 1 to 64 printable ASCII characters");
+    parse(&p, "-r", "a.pcap", "--fail-on", "leak,nonsense", NULL);
+    assert_usage_error(&p, "--fail-on: not a finding code: 'nonsense' (see README \"Findings\"; "
+                           "leak is envelope-cleartext,auth-cleartext)");
 }
 
 static void test_each_option(void **state)
@@ -381,6 +425,11 @@ static void test_usage_from_table(void **state)
         "\n  --stats-interval S  the interval of --stats and --metrics, in seconds (of\n"
         "                      capture time when reading files) (60)\n",
         "\n  --metrics PATH      write Prometheus metrics",
+        "\n  --home-net CIDR,... our networks",
+        "\n  --sensor NAME       the name written",
+        "\n  --bin TIME          the timeline's bin",
+        "\n  --fail-on CODE,...  exit 6 after the report",
+        "6 --fail-on found one of its codes",
         "\n  -h, --help          this text\n",
         "\n  -V, --version       ",
     };
@@ -399,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_max_flows_bounds),
         cmocka_unit_test(test_idle_timeout_bounds),
         cmocka_unit_test(test_stats_options),
+        cmocka_unit_test(test_report_options),
         cmocka_unit_test(test_live_options),
         cmocka_unit_test(test_inputs_rule),
         cmocka_unit_test(test_unknown_and_missing),

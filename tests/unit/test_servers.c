@@ -3,9 +3,9 @@
  *
  * Contract under test: one row per (family, address, port), found again
  * through growth and staying where it is; past LIMIT_SERVERS servers the
- * rest share the "other" row; servers_add counts a session as the report
- * reads it; servers_sorted orders by sessions then address, "other" last,
- * the same under any hash key.
+ * rest share the "other" row; servers_add keeps the history the findings
+ * need (offers, and sessions without STARTTLS before the first offer). The
+ * server table of the report is peers.h (test_peers.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,9 +20,8 @@
 #include "caps.h"
 #include "servers.h"
 #include "session.h"
-#include "tls_names.h"
 
-static const struct hash_key key_a = {3, 4}, key_b = {0xFEEDFACECAFEBEEFull, 7};
+static const struct hash_key key_a = {3, 4};
 
 static void addr_of(uint32_t i, uint8_t a[16])
 {
@@ -33,15 +32,13 @@ static void addr_of(uint32_t i, uint8_t a[16])
     a[3] = (uint8_t)i;
 }
 
-static struct session_record session(enum session_mode mode, uint16_t version, uint32_t cipher)
+static struct session_record session(enum session_mode mode)
 {
     struct session_record r;
     memset(&r, 0, sizeof r);
     r.family = 4;
     r.server_port = 25;
     r.mode = mode;
-    r.tls_version = version;
-    r.cipher_key = cipher;
     r.starttls_offered = SESSION_NULL;
     return r;
 }
@@ -93,18 +90,15 @@ static void test_overflow_row(void **state)
     struct server_stats *r = servers_get(s, 4, a, 25);
     assert_false(r->other);
     assert_int_equal(r->addr[3], 7);
-    struct session_record rec = session(SESSION_PLAINTEXT, 0, SESSION_NO_CIPHER);
-    servers_add(o, &rec, GRADE_UNKNOWN, false, false);
-    struct server_stats **v;
-    size_t n;
-    assert_int_equal(servers_sorted(s, &v, &n), 0);
-    assert_int_equal(n, LIMIT_SERVERS + 1u);
-    assert_true(v[n - 1]->other); /* last, though it has the most sessions */
-    free(v);
+    struct session_record rec = session(SESSION_PLAINTEXT);
+    rec.starttls_offered = SESSION_TRUE;
+    servers_add(o, &rec, false, false);
+    assert_int_equal(o->offered, 1);
+    assert_int_equal(servers_stripped_late(s), 0); /* the other row is never judged */
     servers_free(s);
 }
 
-static void test_add_counts_a_session(void **state)
+static void test_add_keeps_the_history(void **state)
 {
     (void)state;
     struct servers *s = servers_new(&key_a);
@@ -112,74 +106,25 @@ static void test_add_counts_a_session(void **state)
     addr_of(1, a);
     struct server_stats *r = servers_get(s, 4, a, 25);
 
-    struct session_record plain = session(SESSION_PLAINTEXT, 0, SESSION_NO_CIPHER);
+    struct session_record plain = session(SESSION_PLAINTEXT);
     plain.starttls_offered = SESSION_FALSE;
-    servers_add(r, &plain, GRADE_UNKNOWN, true, false); /* before any offer */
-    servers_add(r, &plain, GRADE_UNKNOWN, true, true);  /* stripped: not "before" */
-    assert_int_equal(servers_stripped_late(s), 0);      /* never offered */
-    struct session_record tls = session(SESSION_STARTTLS, TLS_VERSION_TLS12, 0xC02F);
+    servers_add(r, &plain, true, false); /* before any offer */
+    servers_add(r, &plain, true, true);  /* stripped: not "before" */
+    assert_int_equal(servers_stripped_late(s), 0); /* never offered */
+    struct session_record tls = session(SESSION_STARTTLS);
     tls.starttls_offered = SESSION_TRUE;
-    servers_add(r, &tls, GRADE_RECOMMENDED, false, false);
-    servers_add(r, &plain, GRADE_UNKNOWN, true, false); /* after the offer */
+    servers_add(r, &tls, false, false);
+    servers_add(r, &plain, true, false); /* after the offer */
     assert_int_equal(servers_stripped_late(s), 1);
-    for (uint32_t c = 1; c <= LIMIT_SERVER_CIPHERS + 1u; c++) {
-        struct session_record t = session(SESSION_IMPLICIT_TLS, TLS_VERSION_TLS10, c);
-        servers_add(r, &t, c == 3 ? GRADE_INSECURE : GRADE_WEAK, false, false);
-    }
-    struct session_record bad = session(SESSION_STARTTLS_FAILED, TLS_VERSION_TLS13, 0x1301);
-    servers_add(r, &bad, GRADE_RECOMMENDED, true, false); /* failed: no version, no cipher */
-    struct session_record unk = session(SESSION_UNKNOWN, 0, SESSION_NO_CIPHER);
-    servers_add(r, &unk, GRADE_UNKNOWN, false, false);
+    struct session_record unk = session(SESSION_UNKNOWN);
+    servers_add(r, &unk, false, false);
+    servers_add(r, &plain, false, false); /* a HELO's reply: it could not have shown STARTTLS */
 
-    assert_int_equal(r->sessions, 4 + LIMIT_SERVER_CIPHERS + 1u + 2);
-    assert_int_equal(r->encrypted, 1 + LIMIT_SERVER_CIPHERS + 1u);
-    assert_int_equal(r->plaintext, 3);
-    assert_int_equal(r->failed, 1);
-    assert_int_equal(r->unknown, 1);
+    assert_int_equal(r->sessions, 6);
     assert_int_equal(r->offered, 1);
     assert_int_equal(r->not_offered, 3);
     assert_int_equal(r->not_offered_before_offer, 1);
-    assert_int_equal(r->findings, 4);
-    assert_int_equal(r->versions, 1u << SV_TLS12 | 1u << SV_TLS10);
-    assert_int_equal(r->nciphers, LIMIT_SERVER_CIPHERS);
-    assert_int_equal(r->ciphers[0], 0xC02F);
-    assert_true(r->more_ciphers);
-    assert_int_equal(r->worst, GRADE_INSECURE);
     servers_free(s);
-}
-
-/* The sorted rows, as text, under one key. */
-static void sorted_under(const struct hash_key *key, char *out, size_t cap)
-{
-    struct servers *s = servers_new(key);
-    uint8_t a[16];
-    struct session_record r = session(SESSION_PLAINTEXT, 0, SESSION_NO_CIPHER);
-    for (uint32_t i = 0; i < 300; i++) {
-        addr_of(i % 50, a);
-        struct server_stats *row = servers_get(s, i % 3 ? 4 : 6, a, (uint16_t)(25 + i % 2));
-        for (uint32_t k = 0; k < i % 7; k++)
-            servers_add(row, &r, GRADE_UNKNOWN, false, false);
-    }
-    struct server_stats **v;
-    size_t n;
-    assert_int_equal(servers_sorted(s, &v, &n), 0);
-    size_t len = 0;
-    for (size_t i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%u/%u:%u=%llu ", v[i]->family, v[i]->addr[3],
-                                v[i]->port, (unsigned long long)v[i]->sessions);
-    for (size_t i = 1; i < n; i++)
-        assert_true(v[i - 1]->sessions >= v[i]->sessions);
-    free(v);
-    servers_free(s);
-}
-
-static void test_sorted_whatever_the_key(void **state)
-{
-    (void)state;
-    static char x[16384], y[16384];
-    sorted_under(&key_a, x, sizeof x);
-    sorted_under(&key_b, y, sizeof y);
-    assert_string_equal(x, y);
 }
 
 int main(void)
@@ -187,8 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_row_per_server),
         cmocka_unit_test(test_overflow_row),
-        cmocka_unit_test(test_add_counts_a_session),
-        cmocka_unit_test(test_sorted_whatever_the_key),
+        cmocka_unit_test(test_add_keeps_the_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -267,6 +267,8 @@ static void test_plaintext_with_leaks_in_order(void **state)
     assert_int_equal(r->commands, 6);
     assert_int_equal(r->starttls_offered, SESSION_FALSE);
     assert_int_equal(r->greeting_code, 220);
+    assert_string_equal(r->greeting_host, "mx.example.com");
+    assert_string_equal(r->ehlo_host, "mx.example.com");
     assert_true(r->has_helo);
     assert_string_equal(r->helo, "client.example.org");
     assert_int_equal(r->starttls_reply, 0);
@@ -904,6 +906,29 @@ static void test_helo_kept(void **state)
     d_free(&d);
 }
 
+/* The server's name in its reply to HELO or EHLO: the first word of the
+ * first 250 line, whatever came before (a refused EHLO) or after. */
+static void test_ehlo_host(void **state)
+{
+    (void)state;
+    struct dialogue d;
+    d_init(&d);
+    d_text(&d, SV, "220 ESMTP ready\r\n");
+    d_text(&d, CL, "EHLO a.example.org\r\n");
+    d_text(&d, SV, "502 5.5.2 Error: command not recognized\r\n");
+    d_text(&d, CL, "HELO a.example.org\r\n");
+    d_text(&d, SV, "250  mx1.example.com Hello a.example.org\r\n");
+    d_text(&d, CL, "EHLO a.example.org\r\n");
+    d_text(&d, SV, "250-mx2.example.com\r\n250 8BITMIME\r\n");
+    for (enum chunking ch = WHOLE; ch <= RANDOM; ch++) {
+        struct outcome o;
+        run(&d, 25, true, ch, 7, &o);
+        assert_string_equal(o.rec.greeting_host, "ESMTP");
+        assert_string_equal(o.rec.ehlo_host, "mx1.example.com");
+    }
+    d_free(&d);
+}
+
 static void test_gap_counted(void **state)
 {
     (void)state;
@@ -1002,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_starttls_offered_rules),
         cmocka_unit_test(test_banner_only_is_unknown),
         cmocka_unit_test(test_helo_kept),
+        cmocka_unit_test(test_ehlo_host),
         cmocka_unit_test(test_gap_counted),
         cmocka_unit_test(test_midstream_tls_both_ways),
         cmocka_unit_test(test_recognised),
