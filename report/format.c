@@ -100,7 +100,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                    /* [0, 399] */
+    int64_t yoe = y - era * 400;                                   /* [0, 399] */
     int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
     return era * 146097 + doe - 719468;
@@ -166,11 +166,11 @@ int fmt_parse_time(const char *s, size_t n, int64_t *us)
     /* The year: four digits or more (fmt_time writes years past 9999). */
     int64_t year = 0;
     unsigned ydigits = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9' && ydigits < 12) {
+    while (i < n && s[i] >= '0' && s[i] <= '9' && ydigits < 9) {
         year = year * 10 + (s[i++] - '0');
         ydigits++;
     }
-    if (ydigits < 4 || !at(s, n, i++, '-'))
+    if (ydigits < 4 || !at(s, n, i++, '-')) /* 9 digits at most: no overflow below */
         return -1;
     int64_t month = digits(s, n, &i, 2);
     if (month < 1 || month > 12 || !at(s, n, i++, '-'))
@@ -226,6 +226,8 @@ int fmt_parse_time(const char *s, size_t n, int64_t *us)
         return -1;
     int64_t secs = days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + hour * 3600 +
                    minute * 60 + second - offset;
+    if (secs > INT64_MAX / 1000000 - 1 || secs < INT64_MIN / 1000000 + 1)
+        return -1; /* not a count of microseconds */
     *us = secs * 1000000 + frac;
     return 0;
 }
