@@ -578,6 +578,7 @@ void capture_close(struct capture *c)
     for (size_t i = 0; c->streams && i < c->nbuffers; i++)
         decompress_free(c->streams[i]);
     free(c->streams);
+    free(c->extents);
     for (int i = 0; i < 2; i++)
         if (c->wake[i] >= 0)
             close(c->wake[i]);
