@@ -162,6 +162,12 @@ static void sessions(const struct out *o, const struct stats_snapshot *s)
 
 static void capture(const struct out *o, const struct stats_snapshot *s)
 {
+    if (s->folded) { /* records carry no packet counters: none is exported */
+        if (s->rss_bytes)
+            gauge(o, "smtptls_resident_memory_bytes", "Resident memory (from /proc/self/statm).",
+                  s->rss_bytes);
+        return;
+    }
     counter(o, "smtptls_packets_total", "Packets read.", s->c.packets);
     counter(o, "smtptls_bytes_total", "Bytes of the packets read, as on the wire.", s->c.bytes);
     if (s->live)

@@ -73,18 +73,21 @@ static int set_sessions(struct options *o, const char *arg, char *err, size_t er
 
 static int set_any_port(struct options *o, const char *arg, char *err, size_t errlen)
 {
+    o->capture_only = o->capture_only ? o->capture_only : "--any-port";
     o->any_port = true;
     return 0;
 }
 
 static int set_ndpi_all(struct options *o, const char *arg, char *err, size_t errlen)
 {
+    o->capture_only = o->capture_only ? o->capture_only : "--ndpi-all";
     o->ndpi = PIPELINE_NDPI_ALL;
     return 0;
 }
 
 static int set_no_ndpi(struct options *o, const char *arg, char *err, size_t errlen)
 {
+    o->capture_only = o->capture_only ? o->capture_only : "--no-ndpi";
     o->ndpi = PIPELINE_NDPI_OFF;
     return 0;
 }
@@ -97,6 +100,7 @@ static int set_no_domains(struct options *o, const char *arg, char *err, size_t 
 
 static int set_idle_timeout(struct options *o, const char *arg, char *err, size_t errlen)
 {
+    o->capture_only = o->capture_only ? o->capture_only : "--idle-timeout";
     uint64_t v;
     if (parse_u64(arg, LIMIT_IDLE_TIMEOUT_S_MAX, &v) < 0 || v == 0) {
         snprintf(err, errlen, "--idle-timeout: not a number of seconds: %s", arg);
@@ -108,6 +112,7 @@ static int set_idle_timeout(struct options *o, const char *arg, char *err, size_
 
 static int set_max_flows(struct options *o, const char *arg, char *err, size_t errlen)
 {
+    o->capture_only = o->capture_only ? o->capture_only : "--max-flows";
     uint64_t v;
     if (parse_u64(arg, LIMIT_FLOWS_MAX, &v) < 0 || v < LIMIT_FLOWS_MIN) {
         snprintf(err, errlen, "--max-flows: want a number from %u to %u: %s", LIMIT_FLOWS_MIN,
@@ -187,7 +192,8 @@ static int set_sensor(struct options *o, const char *arg, char *err, size_t errl
         return OPTIONS_ERR_USAGE;
     }
     o->sensor = arg;
-    return 0;
+    /* In a fold, each --sensor selects the records of one more sensor. */
+    return filter_add_sensor(&o->fold_filter, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
 }
 
 static int set_bin(struct options *o, const char *arg, char *err, size_t errlen)
@@ -202,6 +208,42 @@ static int set_bin(struct options *o, const char *arg, char *err, size_t errlen)
 static int set_fail_on(struct options *o, const char *arg, char *err, size_t errlen)
 {
     return failon_parse(arg, &o->fail_on, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+static int set_quiet(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->quiet = true;
+    return 0;
+}
+
+static int set_from_sessions(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->from_sessions = true;
+    return 0;
+}
+
+static int set_since(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->fold_only = o->fold_only ? o->fold_only : "--since";
+    return filter_set_time(&o->fold_filter, false, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+static int set_until(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->fold_only = o->fold_only ? o->fold_only : "--until";
+    return filter_set_time(&o->fold_filter, true, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+static int set_server(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->fold_only = o->fold_only ? o->fold_only : "--server";
+    return filter_add_server(&o->fold_filter, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
+}
+
+static int set_direction(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    o->fold_only = o->fold_only ? o->fold_only : "--direction";
+    return filter_add_direction(&o->fold_filter, arg, err, errlen) < 0 ? OPTIONS_ERR_USAGE : 0;
 }
 
 static int set_help(struct options *o, const char *arg, char *err, size_t errlen)
@@ -318,6 +360,35 @@ static const struct option_row {
      .set = set_fail_on,
      .help = "exit 6 after the report when a session has one of these\n"
              "finding codes ('leak': envelope-cleartext,auth-cleartext)"},
+    {.letter = 'q',
+     .name = "quiet",
+     .set = set_quiet,
+     .help = "no progress line on standard error (shown only when it is a\n"
+             "terminal, reading files)"},
+    {.name = "from-sessions",
+     .set = set_from_sessions,
+     .help = "read session records (--sessions output of any runs and\n"
+             "sensors; '-' for stdin; gzip, xz, zstd) from the FILEs after\n"
+             "the options, and report as one run over all their traffic"},
+    {.name = "since",
+     .arg = "TIME",
+     .set = set_since,
+     .help = "fold: sessions that started at TIME or later (ISO 8601,\n"
+             "2026-11-30T08:00Z, or Unix seconds)"},
+    {.name = "until",
+     .arg = "TIME",
+     .set = set_until,
+     .help = "fold: sessions that started before TIME"},
+    {.name = "server",
+     .arg = "ADDR",
+     .set = set_server,
+     .help = "fold: sessions to this server, ADDR or ADDR:PORT (repeatable);\n"
+             "--sensor NAME likewise takes the records of that sensor"},
+    {.name = "direction",
+     .arg = "DIR,...",
+     .set = set_direction,
+     .help = "fold: inbound, outbound, internal or external sessions (by\n"
+             "--home-net if given, else as each record says)"},
     {.letter = 'h', .name = "help", .set = set_help, .help = "this text"},
     {.letter = 'V',
      .name = "version",
@@ -394,8 +465,52 @@ static bool misplaced_option(const char *filter, char *word, size_t wordlen)
 }
 
 /* Rules across options, once they are all read. */
+/* --from-sessions: records, their files, and no option of a capture. */
+static int check_fold(struct options *o, char *err, size_t errlen)
+{
+    const char *other = o->nfiles         ? "-r"
+                        : o->iface        ? "-i"
+                        : o->buffer_kib   ? "-B"
+                        : o->workers      ? "--workers"
+                        : o->capture_only ? o->capture_only
+                                          : NULL;
+    if (other) {
+        snprintf(err, errlen, "--from-sessions reads records, not packets: %s cannot be combined",
+                 other);
+        return OPTIONS_ERR_USAGE;
+    }
+    if (o->sessions_path || o->stats_path) {
+        snprintf(err, errlen,
+                 "--from-sessions writes reports, not %s (the records are there already; a "
+                 "fold has no clock for intervals)",
+                 o->sessions_path ? "--sessions" : "--stats");
+        return OPTIONS_ERR_USAGE;
+    }
+    if (o->nrecord_files == 0) {
+        snprintf(err, errlen,
+                 "--from-sessions: give the record files after the options ('-' for standard "
+                 "input)");
+        return OPTIONS_ERR_USAGE;
+    }
+    size_t stdin_uses = 0;
+    for (size_t i = 0; i < o->nrecord_files; i++)
+        stdin_uses += strcmp(o->record_files[i], "-") == 0;
+    if (stdin_uses > 1) {
+        snprintf(err, errlen, "--from-sessions: standard input ('-') can be read only once");
+        return OPTIONS_ERR_USAGE;
+    }
+    return 0;
+}
+
 static int check(struct options *o, int nrest, char **rest, char *err, size_t errlen)
 {
+    if (o->from_sessions)
+        return check_fold(o, err, errlen);
+    if (o->fold_only) {
+        snprintf(err, errlen, "%s selects records of --from-sessions; it cannot filter a capture",
+                 o->fold_only);
+        return OPTIONS_ERR_USAGE;
+    }
     if ((o->nfiles == 0) == (o->iface == NULL)) {
         snprintf(err, errlen, "%s",
                  o->nfiles ? "-r and -i cannot be combined"
@@ -438,7 +553,8 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
     if (errlen)
         err[0] = '\0';
     o->files = calloc((size_t)argc + 1u, sizeof *o->files);
-    if (!o->files) {
+    o->record_files = calloc((size_t)argc + 1u, sizeof *o->record_files);
+    if (!o->files || !o->record_files) {
         snprintf(err, errlen, "out of memory");
         return OPTIONS_ERR_NOMEM;
     }
@@ -463,7 +579,19 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
     optind = 0; /* glibc: start afresh, also on a second call */
     opterr = 0; /* one line of our own instead of getopt's */
     int c;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, shorts, longs, NULL);
+        /* A fold's files come after its options, and options may follow
+         * them; after "--" every word is a file. */
+        if (c == -1 && o->from_sessions && optind < argc) {
+            bool rest = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
+            do
+                o->record_files[o->nrecord_files++] = argv[optind++];
+            while (rest && optind < argc);
+            continue;
+        }
+        if (c == -1)
+            break;
         size_t i = 0;
         while (i < OPTION_ROWS && row_value(i) != c)
             i++;
@@ -477,11 +605,13 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
         if (o->action != OPTIONS_RUN)
             return OPTIONS_OK; /* -h and -V answer at once, as they come */
     }
-    return check(o, argc - optind, argv + optind, err, errlen);
+    return check(o, o->from_sessions ? 0 : argc - optind, argv + optind, err, errlen);
 }
 
 void options_free(struct options *o)
 {
+    free(o->record_files);
+    o->record_files = NULL;
     free(o->files);
     free(o->filter_owned);
     o->files = NULL;
@@ -517,6 +647,7 @@ static void option_line(FILE *f, const struct option_row *r)
 void options_usage(FILE *f)
 {
     fputs("usage: smtptls (-r FILE... | -i IFACE) [options] [filter expression...]\n"
+          "       smtptls --from-sessions [options] FILE...\n"
           "\n"
           "Passive report of SMTP encryption: plaintext vs STARTTLS vs implicit TLS, the\n"
           "negotiated TLS versions and cipher suites, and what leaked in cleartext.\n"
@@ -530,9 +661,9 @@ void options_usage(FILE *f)
           "\n"
           "Exit status: 0 success; 1 bad usage; 2 an input cannot be opened (missing file,\n"
           "not a capture, unsupported link type, unknown interface, no permission); 3 bad\n"
-          "filter; 4 the capture is damaged (everything before the damage is reported);\n"
-          "5 an output cannot be written; 6 --fail-on found one of its codes; 7 out of\n"
-          "memory.\n"
+          "filter; 4 the capture is damaged (everything before the damage is reported) or\n"
+          "session records were bad (the rest is reported); 5 an output cannot be written;\n"
+          "6 --fail-on found one of its codes; 7 out of memory.\n"
           "\n"
           "Live: SIGINT or SIGTERM ends the capture and prints the report; SIGHUP reopens\n"
           "the --sessions and --stats files (log rotation); SIGUSR1 prints the report so\n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "direction.h"
+#include "filter.h"
 
 enum options_action {
     OPTIONS_RUN,     /* read the capture and report */
@@ -39,6 +40,16 @@ struct options {
     const char *sensor;        /* --sensor; NULL: the host name */
     uint64_t bin_s;            /* --bin in seconds; 0: chosen from the span */
     uint32_t fail_on;          /* --fail-on: bits 1 << enum finding */
+    bool quiet;                /* -q: no progress line on a terminal */
+    /* --from-sessions: session records instead of a capture; the words after
+     * the options are their files (owned array, borrowed strings), and the
+     * fold's filters (--since, --until, --sensor, --server, --direction). */
+    bool from_sessions;
+    const char **record_files;
+    size_t nrecord_files;
+    struct filter fold_filter;
+    const char *capture_only; /* the first option given that only reads captures */
+    const char *fold_only;    /* the first option given that only a fold takes */
     /* The BPF filter: the words after the options, joined (owned), or the
      * default, with a fallback for link types where the default does not
      * compile; filter_given says which. */

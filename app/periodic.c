@@ -50,6 +50,7 @@ static void snapshot(uint64_t now_us, const struct periodic_view *v, struct stat
 {
     stats_snapshot_fill(s, now_us, v->agg, findings_stripped_late(v->findings), &v->cap->decode,
                         &v->cap->capture, flows_open(&v->cap->decode), stats_resident_bytes());
+    s->folded = v->cap->records != NULL;
 }
 
 static int write_line(struct periodic *p, const char *s, size_t n)

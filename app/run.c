@@ -21,7 +21,9 @@
 #include "periodic.h"
 #include "pipeline.h"
 #include "privdrop.h"
+#include "progress.h"
 #include "records.h"
+#include "run_fold.h"
 #include "status.h"
 #include "x509.h"
 
@@ -46,6 +48,7 @@ struct run {
     volatile bool periodic_failed; /* said on stderr; the report still comes, then status 5 */
     struct json_context ids; /* sensor and Community ID of every record */
     char host[256];          /* the sensor without --sensor */
+    struct progress progress; /* reading files on a terminal */
 };
 
 /* Offline, signals are noted by handlers and acted on between batches of
@@ -114,6 +117,7 @@ static void reopen_outputs(void *ctx)
 static void report_now(void *ctx)
 {
     struct run *run = ctx;
+    progress_clear(&run->progress);
     if (run->pl) { /* offline: this thread runs the pipeline */
         struct capture_stats cs;
         capture_get_stats(run->cap, 0, &cs);
@@ -164,7 +168,8 @@ static void on_taken(void *ctx, const struct session_record *rec)
 
 static void on_warning(void *ctx, const char *line)
 {
-    (void)ctx;
+    struct run *run = ctx;
+    progress_clear(&run->progress);
     fprintf(stderr, "smtptls: warning: %s\n", line);
 }
 
@@ -173,10 +178,30 @@ static void stop_capture(void *ctx)
     capture_stop(ctx);
 }
 
+static int sessions_so_far(void *ctx, const struct aggregate *a,
+                           const struct aggregate_capture *cap, const struct findings *fi)
+{
+    (void)cap;
+    (void)fi;
+    *(uint64_t *)ctx = a->total;
+    return 0;
+}
+
+static void show_progress(struct run *run)
+{
+    uint64_t done, total, sessions = 0;
+    bool known = capture_progress(run->cap, &done, &total);
+    records_view(run->rec, false, sessions_so_far, &sessions);
+    progress_show(&run->progress, done, total, known, sessions);
+}
+
 static void offline_tick(void *ctx, uint64_t now_us, bool quiet)
 {
     (void)now_us;
     (void)quiet;
+    struct run *run = ctx;
+    if (progress_due(&run->progress))
+        show_progress(run);
     if (reopen_pending) {
         reopen_pending = 0;
         reopen_outputs(ctx);
@@ -215,6 +240,7 @@ static int open_capture(struct run *run)
         .workers = o->workers,
         .linktype_ok = link_supported,
         .warn = on_warning,
+        .warn_ctx = run,
     };
     char err[512] = "";
     enum capture_status cst;
@@ -273,9 +299,7 @@ static int open_outputs(struct run *run)
     return APP_OK;
 }
 
-/* The text report's width: $COLUMNS when standard output is a terminal,
- * within the caps; else LIMIT_TEXT_WIDTH. */
-static unsigned text_width(void)
+unsigned run_text_width(void)
 {
     const char *cols = getenv("COLUMNS");
     if (!cols || !isatty(STDOUT_FILENO))
@@ -289,8 +313,7 @@ static unsigned text_width(void)
                                       : (unsigned)v;
 }
 
-/* --fail-on: one line per code found; 1 when any was. */
-static int fail_on(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
+int run_fail_on(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
                    const struct findings *fi)
 {
     const struct options *o = ctx;
@@ -329,7 +352,7 @@ static int start(struct run *run, struct pipeline_config *pc)
         .ctx = run->cap,
         .taken = periodic_active(&run->periodic) ? on_taken : NULL,
         .taken_ctx = &run->periodic,
-        .width = text_width(),
+        .width = run_text_width(),
     };
     run->ids.sensor = o->sensor;
     if (!o->sensor && gethostname(run->host, sizeof run->host - 1) == 0)
@@ -389,6 +412,7 @@ static enum capture_status run_capture(struct run *run, const struct pipeline_co
     catch_signals(run->cap);
     struct capture_sink sink = {on_packet, offline_tick, run};
     enum capture_status cst = capture_run(run->cap, 0, &sink, err, errlen);
+    progress_clear(&run->progress);
     running = NULL;
     pipeline_finish(run->pl);
     struct capture_stats cs;
@@ -427,7 +451,10 @@ int run_main(const struct options *o)
 {
     /* A closed pipe is a write error to report, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
+    if (o->from_sessions)
+        return run_fold(o);
     struct run run = {.o = o};
+    progress_init(&run.progress, o->iface ? NULL : stderr, o->quiet);
     struct pipeline_config pc;
     int status = open_capture(&run);
     if (status == APP_OK)
@@ -467,7 +494,7 @@ int run_main(const struct options *o)
         if (status == APP_OK)
             status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
-    if (o->fail_on && records_view(run.rec, false, fail_on, (void *)o) > 0 && status == APP_OK)
+    if (o->fail_on && records_view(run.rec, false, run_fail_on, (void *)o) > 0 && status == APP_OK)
         status = APP_FINDINGS;
     if (output_failed)
         status = APP_OUTPUT;

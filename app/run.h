@@ -5,11 +5,21 @@
 
 #include <stdio.h>
 
+#include "aggregate.h"
+#include "findings.h"
 #include "options.h"
 
 /* The exit status (enum app_status); errors are one line on stderr. */
 int run_main(const struct options *o);
 /* --version: smtptls's and its libraries' versions. */
 void run_version(FILE *f);
+/* What a fold shares with a run over packets (run_fold.h): */
+/* The text report's width: $COLUMNS when standard output is a terminal,
+ * within the caps; else LIMIT_TEXT_WIDTH. */
+unsigned run_text_width(void);
+/* --fail-on, a records_view_fn with the options as ctx: one line per code
+ * found; 1 when any was. */
+int run_fail_on(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
+                const struct findings *fi);
 
 #endif

@@ -41,6 +41,7 @@ struct stats_snapshot {
     uint64_t time_us; /* packet time reading files, wall clock live */
     struct stats_counts c;
     bool live; /* kernel_drops means something */
+    bool folded; /* from session records (--from-sessions): packets, bytes, flows not known */
     uint64_t flows_open;
     uint64_t rss_bytes; /* 0: unknown */
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -18,6 +19,13 @@
 
 #include "caps.h"
 #include "decompress.h"
+
+/* Where reading a file stands: its raw (compressed) stream and its size,
+ * UINT64_MAX when it is no regular file (a pipe). */
+struct file_extent {
+    FILE *raw;
+    uint64_t size;
+};
 
 /* One pcap handle and what its callback needs. */
 struct handle {
@@ -32,6 +40,7 @@ struct capture {
     size_t nhandles;
     char **buffers;              /* each file's stdio buffer, freed after pcap_close */
     struct decompress **streams; /* each file's decompressing stream or NULL, ditto */
+    struct file_extent *extents; /* each file's raw stream and size, for progress */
     size_t nbuffers;
     const char *const *names;
     const char *iface;
@@ -70,8 +79,8 @@ static int apply_filter(pcap_t *p, const char *filter, bool live, char *err, siz
     return 0;
 }
 
-static pcap_t *open_file(const char *name, char **buffer, struct decompress **dz, char *err,
-                         size_t errlen)
+static pcap_t *open_file(const char *name, char **buffer, struct decompress **dz,
+                         struct file_extent *ext, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p;
@@ -83,6 +92,10 @@ static pcap_t *open_file(const char *name, char **buffer, struct decompress **dz
         snprintf(err, errlen, "%s: %s", name, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    ext->raw = f;
+    ext->size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size
+                                                                   : UINT64_MAX;
     *buffer = malloc(LIMIT_FILE_BUFFER);
     if (*buffer)
         setvbuf(f, *buffer, _IOFBF, LIMIT_FILE_BUFFER);
@@ -218,7 +231,9 @@ static struct capture *new_capture(const struct capture_options *opt, size_t n)
     c->h = calloc(n, sizeof *c->h);
     c->buffers = calloc(n, sizeof *c->buffers);
     c->streams = calloc(n, sizeof *c->streams);
-    if (!c->h || !c->buffers || !c->streams) {
+    c->extents = calloc(n, sizeof *c->extents);
+    if (!c->h || !c->buffers || !c->streams || !c->extents) {
+        free(c->extents);
         free(c->h);
         free(c->buffers);
         free(c->streams);
@@ -251,7 +266,8 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     for (size_t i = 0; i < n; i++) {
         const char *name = c->live ? opt->iface : opt->files[i];
         pcap_t *p = c->live ? open_live(opt, status, err, errlen)
-                            : open_file(name, &c->buffers[i], &c->streams[i], err, errlen);
+                            : open_file(name, &c->buffers[i], &c->streams[i], &c->extents[i], err,
+                                        errlen);
         if (!p) {
             *status = CAPTURE_ERR_OPEN;
             capture_close(c);
@@ -288,6 +304,29 @@ struct capture *capture_open(const struct capture_options *opt, enum capture_sta
     }
     *status = CAPTURE_OK;
     return c;
+}
+
+bool capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    if (c->live)
+        return false;
+    for (size_t i = 0; i < c->nhandles; i++) {
+        const struct file_extent *e = &c->extents[i];
+        if (e->size == UINT64_MAX)
+            return false;
+        *total += e->size;
+        if (i < c->file) {
+            *done += e->size;
+        } else if (i == c->file) {
+            /* libpcap reads the file in this thread; its position is the raw
+             * stream's, or the decompressor's count of compressed bytes. */
+            long long pos = c->streams[i] ? (long long)decompress_consumed(c->streams[i])
+                                          : (long long)ftello(e->raw);
+            *done += pos > 0 ? (uint64_t)pos : 0;
+        }
+    }
+    return true;
 }
 
 size_t capture_handles(const struct capture *c)
@@ -539,6 +578,7 @@ void capture_close(struct capture *c)
     for (size_t i = 0; c->streams && i < c->nbuffers; i++)
         decompress_free(c->streams[i]);
     free(c->streams);
+    free(c->extents);
     for (int i = 0; i < 2; i++)
         if (c->wake[i] >= 0)
             close(c->wake[i]);

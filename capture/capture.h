@@ -80,6 +80,10 @@ size_t capture_handles(const struct capture *c);
  * handles may run at once in their own threads. */
 enum capture_status capture_run(struct capture *c, size_t h, const struct capture_sink *sink,
                                 char *err, size_t errlen);
+/* Reading files, from the thread that runs capture_run (its tick): bytes
+ * read of all the files (compressed bytes for a compressed file) and their
+ * total. false live, or when a file is no regular file (a pipe). */
+bool capture_progress(const struct capture *c, uint64_t *done, uint64_t *total);
 /* Safe from a signal handler and from any thread; every handle stops. */
 void capture_stop(struct capture *c);
 bool capture_stopped(const struct capture *c);

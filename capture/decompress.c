@@ -35,6 +35,7 @@ struct decompress {
     FILE *raw;   /* the compressed bytes; closed with the stream */
     uint8_t *in; /* input read from raw, LIMIT_DECOMPRESS_INPUT bytes */
     size_t in_pos, in_len;
+    unsigned long long consumed; /* bytes read from raw */
     bool in_eof;
     char *stdio_buf; /* the stream's own buffer, LIMIT_FILE_BUFFER bytes */
     bool started;    /* the codec's state is set up (and must be ended) */
@@ -75,6 +76,7 @@ static int fill(struct decompress *dz)
         return 0;
     dz->in_pos = 0;
     dz->in_len = fread(dz->in, 1, LIMIT_DECOMPRESS_INPUT, dz->raw);
+    dz->consumed += dz->in_len;
     if (dz->in_len > 0)
         return 1;
     if (ferror(dz->raw)) {
@@ -330,6 +332,7 @@ FILE *decompress_open(FILE *raw, struct decompress **out, char *err, size_t errl
     dz->format = format;
     memcpy(dz->in, magic, n);
     dz->in_len = n;
+    dz->consumed = n;
     if (codec_start(dz) < 0) {
         snprintf(err, errlen, "out of memory (%s decoder)", format_names[format]);
         decompress_free(dz);
@@ -352,6 +355,11 @@ FILE *decompress_open(FILE *raw, struct decompress **out, char *err, size_t errl
 enum decompress_format decompress_format_of(const struct decompress *dz)
 {
     return dz ? dz->format : DECOMPRESS_PLAIN;
+}
+
+unsigned long long decompress_consumed(const struct decompress *dz)
+{
+    return dz ? dz->consumed : 0;
 }
 
 const char *decompress_error(const struct decompress *dz)

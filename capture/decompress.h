@@ -33,6 +33,8 @@ enum decompress_format decompress_format_of(const struct decompress *dz);
 /* Why the stream failed: truncated or damaged compressed data, a read error;
  * NULL while it has not (and for NULL). Valid until decompress_free. */
 const char *decompress_error(const struct decompress *dz);
+/* Bytes read from raw so far (the compressed bytes), for progress; 0 for NULL. */
+unsigned long long decompress_consumed(const struct decompress *dz);
 /* After the stream decompress_open returned has been closed; NULL is fine. */
 void decompress_free(struct decompress *dz);
 /* The libraries' versions, one per line ("zlib 1.2.13\nliblzma 5.4.1\n..."),

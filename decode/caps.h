@@ -122,6 +122,12 @@
 #define LIMIT_TIMELINE_BINS 4096u   /* bins with --bin: past it the bin doubles */
 #define LIMIT_BIN_S_MAX (366u * 86400u) /* --bin: a year */
 
+/* --from-sessions (app/fold.c, app/filter.c). */
+#define LIMIT_FILTER_VALUES 64u /* --sensor, --server values of a fold */
+#define LIMIT_FOLD_TOLD 10u     /* bad records told one per line; the rest counted */
+#define LIMIT_FOLD_SENSORS 8u   /* sensors named in a fold's summary; the rest "+N more" */
+#define LIMIT_PROGRESS_MS 250u  /* the progress line is redrawn at most this often */
+
 /* Text report. */
 #define LIMIT_TEXT_WIDTH 100u      /* columns, unless $COLUMNS on a terminal says otherwise */
 #define LIMIT_TEXT_WIDTH_MIN 80u   /* $COLUMNS below it is read as this */

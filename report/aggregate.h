@@ -92,6 +92,20 @@ struct aggregate_version {
 };
 size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap);
 
+/* What a fold (--from-sessions) read, for the summary's "records" object
+ * and the text report's Records section. */
+struct aggregate_records {
+    uint64_t files;        /* record files read */
+    uint64_t lines;        /* lines read */
+    uint64_t records;      /* records taken: read and passing the filters */
+    uint64_t filtered;     /* records read that a filter left out */
+    uint64_t bad;          /* lines that were no record: the sum of the kinds below */
+    uint64_t not_json;     /* not JSON, or a line cut short */
+    uint64_t not_record;   /* JSON, but not an object with a record's keys and values */
+    uint64_t too_long;     /* longer than LIMIT_JSON_RECORD */
+    uint64_t unknown_keys; /* records read with keys this version does not know */
+};
+
 /* What the capture as a whole showed, for the summary: the counters of
  * decode/counters.h as the pipeline and the capture left them. */
 struct aggregate_capture {
@@ -105,6 +119,10 @@ struct aggregate_capture {
     size_t ninputs;
     const struct home_net *home; /* --home-net */
     bool no_domains;             /* --no-domains: no domain table */
+    /* A fold (--from-sessions): what it read; NULL for a capture. Records
+     * carry no capture counters, so decode and capture above are zero and
+     * the reports say "not known" for them. */
+    const struct aggregate_records *records;
 };
 
 /* Display data of a cipher key (session_record.cipher_key): name, IANA name

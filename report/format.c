@@ -6,6 +6,7 @@
 #include "format.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Copy the text made in tmp into the caller's buffer, cut to fit. */
@@ -86,6 +87,149 @@ size_t fmt_time_secs(uint64_t secs, char *buf, size_t len)
     char *p = put_date_time(tmp, secs);
     *p++ = 'Z';
     return finish(tmp, (size_t)(p - tmp), buf, len);
+}
+
+/* Hinnant's algorithms for any day count (days_from_civil and
+ * civil_from_days with floor division), for the signed times below. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;                                   /* [0, 399] */
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+size_t fmt_time_secs_signed(int64_t secs, char *buf, size_t len)
+{
+    if (secs >= 0)
+        return fmt_time_secs((uint64_t)secs, buf, len);
+    int64_t days = floor_div(secs, 86400), rem = secs - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    unsigned day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    unsigned month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t year = yoe + era * 400 + (month <= 2);
+    if (year < 0) {
+        if (len)
+            buf[0] = '\0';
+        return 0;
+    }
+    char tmp[FMT_TIME_LEN];
+    char *p = tmp;
+    p = put_2(p, (unsigned)(year / 100));
+    p = put_2(p, (unsigned)(year % 100));
+    *p++ = '-';
+    p = put_2(p, month);
+    *p++ = '-';
+    p = put_2(p, day);
+    *p++ = 'T';
+    p = put_2(p, (unsigned)(rem / 3600));
+    *p++ = ':';
+    p = put_2(p, (unsigned)(rem / 60 % 60));
+    *p++ = ':';
+    p = put_2(p, (unsigned)(rem % 60));
+    *p++ = 'Z';
+    return finish(tmp, (size_t)(p - tmp), buf, len);
+}
+
+/* Exactly k digits at s[*i]; their value. -1 if not. */
+static int64_t digits(const char *s, size_t n, size_t *i, unsigned k)
+{
+    int64_t v = 0;
+    for (unsigned j = 0; j < k; j++, (*i)++) {
+        if (*i >= n || s[*i] < '0' || s[*i] > '9')
+            return -1;
+        v = v * 10 + (s[*i] - '0');
+    }
+    return v;
+}
+
+static bool at(const char *s, size_t n, size_t i, char c)
+{
+    return i < n && s[i] == c;
+}
+
+int fmt_parse_time(const char *s, size_t n, int64_t *us)
+{
+    size_t i = 0;
+    /* The year: four digits or more (fmt_time writes years past 9999). */
+    int64_t year = 0;
+    unsigned ydigits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && ydigits < 9) {
+        year = year * 10 + (s[i++] - '0');
+        ydigits++;
+    }
+    if (ydigits < 4 || !at(s, n, i++, '-')) /* 9 digits at most: no overflow below */
+        return -1;
+    int64_t month = digits(s, n, &i, 2);
+    if (month < 1 || month > 12 || !at(s, n, i++, '-'))
+        return -1;
+    int64_t day = digits(s, n, &i, 2);
+    static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (day < 1 || day > mdays[month - 1] || (month == 2 && day == 29 && !leap))
+        return -1;
+    int64_t hour = 0, minute = 0, second = 0, frac = 0;
+    if (at(s, n, i, 'T') || at(s, n, i, ' ')) {
+        i++;
+        hour = digits(s, n, &i, 2);
+        if (hour < 0 || hour > 23 || !at(s, n, i++, ':'))
+            return -1;
+        minute = digits(s, n, &i, 2);
+        if (minute < 0 || minute > 59)
+            return -1;
+        if (at(s, n, i, ':')) {
+            i++;
+            second = digits(s, n, &i, 2);
+            if (second < 0 || second > 60) /* a leap second reads as the next one */
+                return -1;
+            if (at(s, n, i, '.')) {
+                i++;
+                unsigned k = 0;
+                for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++) {
+                    if (k >= 6)
+                        return -1;
+                    frac = frac * 10 + (s[i] - '0');
+                }
+                if (k == 0)
+                    return -1;
+                for (; k < 6; k++)
+                    frac *= 10;
+            }
+        }
+    }
+    int64_t offset = 0;
+    if (at(s, n, i, 'Z')) {
+        i++;
+    } else if (at(s, n, i, '+') || at(s, n, i, '-')) {
+        int64_t sign = s[i++] == '-' ? -1 : 1;
+        int64_t oh = digits(s, n, &i, 2);
+        if (at(s, n, i, ':'))
+            i++;
+        int64_t om = digits(s, n, &i, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return -1;
+        offset = sign * (oh * 3600 + om * 60);
+    }
+    if (i != n)
+        return -1;
+    int64_t secs = days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + hour * 3600 +
+                   minute * 60 + second - offset;
+    if (secs > INT64_MAX / 1000000 - 1 || secs < INT64_MIN / 1000000 + 1)
+        return -1; /* not a count of microseconds */
+    *us = secs * 1000000 + frac;
+    return 0;
 }
 
 static char *put_ipv4(char *p, const uint8_t *a)

@@ -15,6 +15,18 @@
 size_t fmt_time(uint64_t us, char *buf, size_t len);
 /* ISO 8601 UTC in whole seconds: "2026-11-30T00:00:00Z". */
 size_t fmt_time_secs(uint64_t secs, char *buf, size_t len);
+/* The same for a signed count of seconds (a certificate's dates may come
+ * before 1970): years below 1000 get four digits; 0 (and an empty buf) for a
+ * time before the year 0. For secs >= 0 it writes what fmt_time_secs does. */
+size_t fmt_time_secs_signed(int64_t secs, char *buf, size_t len);
+/* Read ISO 8601 back into microseconds since 1970 (negative before it):
+ * "YYYY-MM-DD", then optionally "T" (or a space) and "HH:MM", ":SS" and a
+ * fraction of up to 6 digits, then optionally "Z" or an offset "+HH:MM",
+ * "-HHMM"; no offset is UTC. What fmt_time and fmt_time_secs write reads
+ * back to the same value. 0, or -1 when s (n bytes, no NUL needed) is not
+ * such a time or a field is out of range. */
+int fmt_parse_time(const char *s, size_t n, int64_t *us);
+
 /* Address text as inet_ntop(3) writes it: family 6 is IPv6 (16 bytes),
  * anything else IPv4 (4 bytes). */
 size_t fmt_addr(uint8_t family, const uint8_t *addr, char *buf, size_t len);

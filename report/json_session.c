@@ -39,15 +39,16 @@ static void time_us(struct jsonb *b, const char *key, uint64_t us)
     jb_strn(b, key, t, n);
 }
 
+/* A certificate's date: 0 is unknown (x509.h); dates before 1970 are
+ * negative, and written as dates all the same. */
 static void time_or_null(struct jsonb *b, const char *key, int64_t secs)
 {
     char t[FMT_TIME_LEN];
-    if (secs <= 0) {
+    size_t n = secs ? fmt_time_secs_signed(secs, t, sizeof t) : 0;
+    if (n)
+        jb_strn(b, key, t, n);
+    else
         jb_null(b, key);
-        return;
-    }
-    size_t n = fmt_time_secs((uint64_t)secs, t, sizeof t);
-    jb_strn(b, key, t, n);
 }
 
 static void addr(struct jsonb *b, const char *key, uint8_t family, const uint8_t *a)
@@ -132,6 +133,7 @@ static void smtp_facts(struct jsonb *b, const struct session_record *r)
     for (unsigned i = 0; i < r->ncaps; i++)
         jb_str(b, NULL, r->caps[i]);
     jb_close(b);
+    jb_bool(b, "strip_marks", r->strip_marks);
     text(b, "auth_offered", r->auth_offered);
     text(b, "auth_mechanism", r->auth_mechanism);
     jb_str(b, "starttls_reply_text", r->starttls_reply ? r->starttls_reply_text : NULL);
@@ -140,6 +142,8 @@ static void smtp_facts(struct jsonb *b, const struct session_record *r)
     for (unsigned i = 0; i < r->nstarttls_replies; i++)
         jb_u64(b, NULL, r->starttls_replies[i]);
     jb_close(b);
+    jb_bool(b, "injection_client", r->client_injection);
+    jb_bool(b, "injection_server", r->server_injection);
     jb_u64(b, "messages", r->messages);
     jb_u64(b, "rcpt_accepted", r->rcpt_accepted);
     jb_u64(b, "rcpt_rejected", r->rcpt_rejected);

@@ -349,9 +349,36 @@ static int domains(struct jsonb *b, const struct aggregate *a, bool kept)
     return 0;
 }
 
+/* A fold's: what it read. Records carry no capture counters, so packets,
+ * bytes and capture are null; a capture's run has records null. */
+static void records(struct jsonb *b, const struct aggregate_records *r, bool damaged)
+{
+    jb_wrap(b, 1);
+    jb_null(b, "packets");
+    jb_null(b, "bytes");
+    jb_null(b, "capture");
+    jb_wrap(b, 1);
+    jb_open_object(b, "records");
+    jb_u64(b, "files", r->files);
+    jb_u64(b, "lines", r->lines);
+    jb_u64(b, "taken", r->records);
+    jb_u64(b, "filtered", r->filtered);
+    jb_u64(b, "bad", r->bad);
+    jb_u64(b, "not_json", r->not_json);
+    jb_u64(b, "not_record", r->not_record);
+    jb_u64(b, "too_long", r->too_long);
+    jb_u64(b, "unknown_keys", r->unknown_keys);
+    jb_bool(b, "complete", !damaged);
+    jb_close(b);
+}
+
 /* Generated from decode/counters.h: every counter, in list order. */
 static void capture(struct jsonb *b, const struct aggregate_capture *cap)
 {
+    if (cap->records) {
+        records(b, cap->records, cap->damaged);
+        return;
+    }
     jb_wrap(b, 1);
     jb_u64(b, "packets", cap->decode.packets);
     jb_u64(b, "bytes", cap->decode.bytes);
@@ -374,6 +401,7 @@ static void capture(struct jsonb *b, const struct aggregate_capture *cap)
 #undef COUNTER_MEMBER
     jb_bool(b, "complete", !cap->damaged);
     jb_close(b);
+    jb_null(b, "records");
 }
 
 const char *json_summary(struct jsonb *b, const struct aggregate *a,

@@ -3,7 +3,9 @@
 #include "text.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "format.h"
 #include "textout.h"
@@ -77,13 +79,50 @@ static void capture_section(struct tline *l, const struct aggregate_capture *cap
 #undef COUNTER_TEXT
 }
 
+/* A fold's: what it read (records carry no capture counters). */
+static void records_section(struct tline *l, const struct aggregate_records *r)
+{
+    static const struct {
+        size_t offset;
+        const char *label;
+        bool always;
+    } rows[] = {
+        {offsetof(struct aggregate_records, files), "record files read", true},
+        {offsetof(struct aggregate_records, lines), "lines read", true},
+        {offsetof(struct aggregate_records, records), "records taken", true},
+        {offsetof(struct aggregate_records, filtered), "records left out by the filters", false},
+        {offsetof(struct aggregate_records, not_json), "lines not JSON or cut short (skipped)",
+         false},
+        {offsetof(struct aggregate_records, not_record), "lines not a record (skipped)", false},
+        {offsetof(struct aggregate_records, too_long), "lines too long (skipped)", false},
+        {offsetof(struct aggregate_records, unknown_keys),
+         "records with keys this version does not know", false},
+    };
+    tl_end(l);
+    tl_put(l, "Records (--from-sessions; the capture counters are the sensors', not in records)");
+    tl_end(l);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)r + rows[i].offset, sizeof v);
+        if (v || rows[i].always) {
+            tl_printf(l, "%8" PRIu64 " ", v);
+            tl_tail(l, rows[i].label);
+            tl_end(l);
+        }
+    }
+}
+
 /* Sensor, version, inputs, span, home net. */
 static void header(struct tline *l, const struct aggregate *a, const struct aggregate_capture *cap)
 {
     char size[32], t0[FMT_TIME_LEN], t1[FMT_TIME_LEN], sensor[4 * LIMIT_SENSOR_NAME + 1];
     human_bytes(cap->decode.bytes, size, sizeof size);
-    tl_printf(l, "smtptls: %" PRIu64 " SMTP session%s in %" PRIu64 " packets (%s)", a->total,
-              plural(a->total), cap->decode.packets, size);
+    if (cap->records)
+        tl_printf(l, "smtptls: %" PRIu64 " SMTP session%s from %" PRIu64 " record file%s",
+                  a->total, plural(a->total), cap->records->files, plural(cap->records->files));
+    else
+        tl_printf(l, "smtptls: %" PRIu64 " SMTP session%s in %" PRIu64 " packets (%s)", a->total,
+                  plural(a->total), cap->decode.packets, size);
     tl_end(l);
     text_printable(cap->sensor ? cap->sensor : "-", sensor, sizeof sensor);
     tl_printf(l, "sensor %s, smtptls %s; %s ", sensor, cap->version ? cap->version : "-",
@@ -337,11 +376,16 @@ int text_write_report(FILE *f, const struct aggregate *a, const struct aggregate
         return -1;
     if (text_write_findings(f, a, cap, fi, width) < 0)
         return -1;
-    capture_section(l, cap);
+    if (cap->records)
+        records_section(l, cap->records);
+    else
+        capture_section(l, cap);
     if (cap->damaged) {
         tl_wrap(l,
-                "warning: the capture could not be read to its end (see standard error); the "
-                "report covers what came before",
+                cap->records ? "warning: some lines were no record, or a file could not be read "
+                               "(see standard error); the report covers the records read"
+                             : "warning: the capture could not be read to its end (see standard "
+                               "error); the report covers what came before",
                 9);
         tl_end(l);
     }

@@ -45,11 +45,11 @@ while [ $# -gt 0 ]; do
     --fork) fork=1; shift ;;
     -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     [0-9]*) secs=$1; shift ;;
-    tls | smtp | reasm | packet | pipeline) targets="$targets $1"; shift ;;
+    tls | smtp | reasm | packet | pipeline | record) targets="$targets $1"; shift ;;
     *) echo "fuzz.sh: unknown argument: $1" >&2; exit 1 ;;
     esac
 done
-[ -n "$targets" ] || targets="tls smtp reasm packet pipeline"
+[ -n "$targets" ] || targets="tls smtp reasm packet pipeline record"
 
 max_len() {
     case $1 in
@@ -58,6 +58,7 @@ max_len() {
     reasm) echo 16384 ;;
     packet) echo 4096 ;;
     pipeline) echo 65536 ;;
+    record) echo 16384 ;;
     esac
 }
 

@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config meson ninja-build libpcap-dev libndpi-dev libcmocka-dev
-      libssl-dev zlib1g-dev liblzma-dev libzstd-dev python3 tcpdump tshark clang
+      libssl-dev zlib1g-dev liblzma-dev libzstd-dev libjansson-dev python3 tcpdump tshark clang
       libclang-rt-14-dev xz-utils zstd bzip2
       iproute2 curl prometheus-node-exporter prometheus mandoc systemd logrotate
       debhelper dpkg-dev fakeroot lintian"

@@ -107,6 +107,103 @@ static void test_time_secs(void **state)
     }
 }
 
+/* Certificate dates before 1970 (UTCTime reaches back to 1950), against
+ * gmtime_r; after 1970 the same text as fmt_time_secs. */
+static void test_time_secs_signed(void **state)
+{
+    (void)state;
+    char t[FMT_TIME_LEN], u[FMT_TIME_LEN];
+    fmt_time_secs_signed(-1, t, sizeof t);
+    assert_string_equal(t, "1969-12-31T23:59:59Z");
+    fmt_time_secs_signed(-631152000, t, sizeof t);
+    assert_string_equal(t, "1950-01-01T00:00:00Z");
+    fmt_time_secs_signed(-62167219200, t, sizeof t); /* timegm of 0000-01-01 */
+    assert_string_equal(t, "0000-01-01T00:00:00Z");
+    assert_int_equal(fmt_time_secs_signed(-62167219201, t, sizeof t), 0);
+    assert_string_equal(t, "");
+    struct prng r = prng_seed(7);
+    for (int i = 0; i < 20000; i++) {
+        int64_t s = -(int64_t)(prng_next(&r) % 62167219200u);
+        time_t tt = (time_t)s;
+        struct tm tm;
+        assert_non_null(gmtime_r(&tt, &tm));
+        char want[64];
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (tm.tm_year + 1900 < 1000) /* strftime does not pad the year */
+            snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        fmt_time_secs_signed(s, t, sizeof t);
+        assert_string_equal(t, want);
+        uint64_t p = prng_next(&r) % 253402300800u;
+        fmt_time_secs_signed((int64_t)p, t, sizeof t);
+        fmt_time_secs(p, u, sizeof u);
+        assert_string_equal(t, u);
+    }
+}
+
+static void assert_parse(const char *s, int64_t want)
+{
+    int64_t got = 0;
+    assert_int_equal(fmt_parse_time(s, strlen(s), &got), 0);
+    assert_true(got == want);
+}
+
+static void assert_no_parse(const char *s)
+{
+    int64_t got;
+    assert_int_equal(fmt_parse_time(s, strlen(s), &got), -1);
+}
+
+/* Every time fmt_time and fmt_time_secs(_signed) write reads back to its
+ * value; the shorter forms of --since and --until; what is not a time. */
+static void test_parse_time(void **state)
+{
+    (void)state;
+    char t[FMT_TIME_LEN];
+    struct prng r = prng_seed(11);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t us = prng_next(&r) % (253402300800ull * 1000000u);
+        int64_t got;
+        size_t n = fmt_time(us, t, sizeof t);
+        assert_int_equal(fmt_parse_time(t, n, &got), 0);
+        assert_true(got == (int64_t)us);
+        int64_t s = (int64_t)(prng_next(&r) % 253402300800u) - 62167219200;
+        n = fmt_time_secs_signed(s, t, sizeof t);
+        assert_int_equal(fmt_parse_time(t, n, &got), 0);
+        assert_true(got == s * 1000000);
+    }
+    assert_parse("2026-11-30", 1795996800ll * 1000000);
+    assert_parse("2026-11-30T00:53", 1795999980ll * 1000000);
+    assert_parse("2026-11-30 00:53:20", 1796000000ll * 1000000);
+    assert_parse("2026-11-30T00:53:20.5Z", 1796000000ll * 1000000 + 500000);
+    assert_parse("2026-11-30T02:53:20+02:00", 1796000000ll * 1000000);
+    assert_parse("2026-11-29T19:53:20-0500", 1796000000ll * 1000000);
+    assert_parse("2000-02-29", 951782400ll * 1000000);
+    assert_parse("10000-01-01T00:00:00Z", 253402300800ll * 1000000);
+    static const char *const bad[] = {
+        "",
+        "2026",
+        "2026-11",
+        "2026-13-01",
+        "2026-11-31",
+        "2100-02-29",
+        "2026-11-30T",
+        "2026-11-30T24:00",
+        "2026-11-30T00:60",
+        "2026-11-30Z ",
+        "26-11-30",
+        "2026-1-30",
+        "2026-11-30T00:00:00.",
+        "2026-11-30T00:00:00.1234567",
+        "2026-11-30+2",
+        "2026/11/30",
+        "1796086400",
+        "2026-11-30T00:00:00ZZ",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_no_parse(bad[i]);
+}
+
 static void assert_addr(uint8_t family, const uint8_t *a)
 {
     char want[INET6_ADDRSTRLEN], got[FMT_ADDR_LEN];
@@ -214,7 +311,8 @@ int main(void)
         cmocka_unit_test(test_time_edges),       cmocka_unit_test(test_time_random),
         cmocka_unit_test(test_time_secs),        cmocka_unit_test(test_ipv4),
         cmocka_unit_test(test_ipv6_zero_runs),   cmocka_unit_test(test_ipv6_with_ipv4),
-        cmocka_unit_test(test_endpoint_and_cut),
+        cmocka_unit_test(test_endpoint_and_cut), cmocka_unit_test(test_time_secs_signed),
+        cmocka_unit_test(test_parse_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
