@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config meson ninja-build libpcap-dev libndpi-dev libcmocka-dev
       libssl-dev zlib1g-dev liblzma-dev libzstd-dev libjansson-dev python3 tcpdump tshark clang
       libclang-rt-14-dev xz-utils zstd bzip2
-      iproute2 curl prometheus-node-exporter prometheus mandoc systemd logrotate
+      iproute2 curl tcpreplay prometheus-node-exporter prometheus mandoc systemd logrotate
       debhelper dpkg-dev fakeroot lintian"
 # Services that the test packages would start (node_exporter on :9100,
 # Prometheus on :9090): the tests run their own in network namespaces.
