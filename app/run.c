@@ -1,10 +1,12 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "decompress.h"
 #include "failon.h"
 #include "hash.h"
+#include "html.h"
 #include "link.h"
 #include "live.h"
 #include "output.h"
@@ -40,6 +43,7 @@ struct run {
      * statistics line) take the next slots. */
     struct output *outputs[4];
     struct output *sessions; /* one of outputs, or NULL */
+    FILE *html;              /* --html: written once, at the end */
     struct records *rec;
     struct pipeline *pl; /* offline only; live, each worker has its own */
     struct periodic periodic;    /* --stats and --metrics */
@@ -230,6 +234,60 @@ static int open_capture(struct run *run)
     return APP_OK;
 }
 
+/* --html: emptied now, written at the end. Mode 0640 as the other outputs
+ * (the page names hosts and domains); a regular file becomes the dropped
+ * user's, so that a directory only root may write to works. */
+static int open_html(struct run *run)
+{
+    int fd = open(run->o->html_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (run->drop.drop && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_uid != run->drop.uid && fchown(fd, run->drop.uid, (gid_t)-1) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    run->html = fdopen(fd, "w");
+    if (!run->html) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+static int html_view(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
+                     const struct findings *fi)
+{
+    return html_write_report(ctx, a, cap, fi);
+}
+
+/* The HTML page, after the text or JSON report and from the same view.
+ * APP_OK, or the status its failure calls for (said on stderr). */
+static int write_html(struct run *run, bool damaged)
+{
+    FILE *f = run->html;
+    run->html = NULL;
+    if (!f)
+        return APP_OK;
+    int rc = records_view(run->rec, damaged, html_view, f);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        fprintf(stderr, "smtptls: %s: %s\n", run->o->html_path, strerror(errno ? errno : EIO));
+        return APP_OUTPUT;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "smtptls: %s: out of memory (the page is not written)\n",
+                run->o->html_path);
+        return APP_NOMEM;
+    }
+    return APP_OK;
+}
+
 /* Output files are opened before the drop, so that a directory only root
  * may write to works, and then given to the user the process becomes, so
  * that it can go on writing and reopen them after rotation. */
@@ -250,6 +308,10 @@ static int open_outputs(struct run *run)
             fprintf(stderr, "smtptls: %s: %s\n", o->stats_path, strerror(errno));
             return errno == ENOMEM ? APP_NOMEM : APP_OUTPUT;
         }
+    }
+    if (o->html_path && open_html(run) < 0) {
+        fprintf(stderr, "smtptls: %s: %s\n", o->html_path, strerror(errno));
+        return errno == ENOMEM ? APP_NOMEM : APP_OUTPUT;
     }
     periodic_open(&run->periodic, o, run->outputs[1]);
     for (size_t i = 0; run->drop.drop && i < sizeof run->outputs / sizeof run->outputs[0]; i++) {
@@ -418,6 +480,8 @@ static void finish(struct run *run)
     community_id_free(run->ids.cid);
     pipeline_free(run->pl);
     records_free(run->rec);
+    if (run->html)
+        fclose(run->html); /* not written: the run ended before its report */
     for (size_t i = 0; i < sizeof run->outputs / sizeof run->outputs[0]; i++)
         output_close(run->outputs[i]); /* after a failure: errors were reported */
     capture_close(run->cap);
@@ -467,8 +531,13 @@ int run_main(const struct options *o)
         if (status == APP_OK)
             status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
+    int html_status = write_html(&run, cst != CAPTURE_OK);
     if (o->fail_on && records_view(run.rec, false, fail_on, (void *)o) > 0 && status == APP_OK)
         status = APP_FINDINGS;
+    if (html_status == APP_NOMEM)
+        status = APP_NOMEM;
+    else if (html_status != APP_OK)
+        output_failed = true;
     if (output_failed)
         status = APP_OUTPUT;
     if (fflush(stdout) != 0 || ferror(stdout)) {
