@@ -377,6 +377,7 @@ static int directions(struct htmlb *b, const struct aggregate *a)
     hb_raw(b, "<div class=\"scroll\"><table><tr><th>direction</th><th class=\"n\">sessions</th>"
               "<th class=\"n\">probes</th><th class=\"n\">encrypted</th>"
               "<th class=\"n\">w/o probes</th><th class=\"n\">of all</th>"
+              "<th class=\"n\">STARTTLS</th><th class=\"n\">implicit TLS</th>"
               "<th class=\"n\">plaintext</th><th class=\"n\">STARTTLS failed</th>"
               "<th class=\"n\">implicit TLS failed</th><th class=\"n\">unknown</th>"
               "<th class=\"n\">envelope in clear</th><th class=\"n\">AUTH in clear</th>"
@@ -393,6 +394,8 @@ static int directions(struct htmlb *b, const struct aggregate *a)
         html_td_pct(b, KEY("encrypted_percent_without_probes"), x->encrypted,
                     aggregate_carrying(x));
         html_td_pct(b, KEY("encrypted_percent"), x->encrypted, x->total);
+        html_td_u64(b, KEY("sessions.starttls"), x->modes[SESSION_STARTTLS]);
+        html_td_u64(b, KEY("sessions.implicit_tls"), x->modes[SESSION_IMPLICIT_TLS]);
         html_td_u64(b, KEY("sessions.plaintext"), x->modes[SESSION_PLAINTEXT]);
         html_td_u64(b, KEY("sessions.starttls_failed"), x->modes[SESSION_STARTTLS_FAILED]);
         html_td_u64(b, KEY("sessions.implicit_tls_failed"), x->modes[SESSION_IMPLICIT_TLS_FAILED]);
@@ -467,9 +470,9 @@ static void capture_section(struct htmlb *b, const struct aggregate_capture *cap
     COUNTER_CAPTURE_LIST(COUNTER_ROW)
 #undef COUNTER_ROW
     hb_printf(b,
-              "<tr><td>read to its end</td><td class=\"n\">%s</td><td><code>complete</code>"
-              "</td></tr></table></div></section>",
-              cap->damaged ? "no" : "yes");
+              "<tr><td>read to its end</td><td class=\"n\" data-k=\"capture.complete\">%s</td>"
+              "<td><code>complete</code></td></tr></table></div></section>",
+              cap->damaged ? "false" : "true");
 }
 
 int html_report(struct htmlb *b, const struct aggregate *a, const struct aggregate_capture *cap,

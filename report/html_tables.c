@@ -263,20 +263,22 @@ void html_findings(struct htmlb *b, const struct aggregate *a, const struct find
         hb_printf(b, "<td><code>%s</code></td><td class=\"wrap\">%s", name,
                   advice_finding_text((enum finding)i));
         if (i == FINDING_ENVELOPE_CLEARTEXT && a->envelope_offered)
-            hb_printf(b,
-                      " (<span data-k=\"finding_details.envelope_starttls_offered\">%" PRIu64
-                      "</span> although the server offered STARTTLS)",
+            hb_printf(b, " (%" PRIu64 " although the server offered STARTTLS)",
                       a->envelope_offered);
         if (i == FINDING_STARTTLS_STRIPPED && late)
-            hb_printf(b,
-                      " (<span data-k=\"finding_details.starttls_stripped_late\">%" PRIu64
-                      "</span> seen only once the server later advertised it)",
-                      late);
+            hb_printf(b, " (%" PRIu64 " seen only once the server later advertised it)", late);
         hb_raw(b, "</td>");
         examples(b, a, i);
         hb_raw(b, "</tr>");
     }
-    hb_raw(b, "</table></div><p class=\"muted\">--fail-on takes these codes.</p></section>");
+    hb_printf(b,
+              "</table></div><p class=\"muted\">Of these, the envelope went in clear although "
+              "the server offered STARTTLS in <span "
+              "data-k=\"finding_details.envelope_starttls_offered\">%" PRIu64
+              "</span> sessions; stripping was told only once the server later advertised "
+              "STARTTLS in <span data-k=\"finding_details.starttls_stripped_late\">%" PRIu64
+              "</span>. --fail-on takes these codes.</p></section>",
+              a->envelope_offered, late);
 }
 
 static void note(void *ctx, const char *text)
