@@ -124,8 +124,8 @@ static void timeline_legend(struct htmlb *b)
 
 static void timeline_table(struct htmlb *b, const struct timeline *t)
 {
-    hb_printf(b, "<details%s><summary>The %zu bins as a table</summary>",
-              t->n <= LIMIT_TIMELINE_AUTO ? " open" : "", t->n);
+    hb_printf(b, "<details%s><summary>The %zu bin%s as a table</summary>",
+              t->n <= LIMIT_TIMELINE_AUTO ? " open" : "", t->n, t->n == 1 ? "" : "s");
     hb_raw(b, "<div class=\"scroll\"><table><tr><th>bin start (UTC)</th>"
               "<th class=\"n\">sessions</th><th class=\"n\">STARTTLS</th>"
               "<th class=\"n\">implicit TLS</th><th class=\"n\">plaintext</th>"
