@@ -71,6 +71,18 @@ static int set_sessions(struct options *o, const char *arg, char *err, size_t er
     return 0;
 }
 
+/* A file of its own: the page is written whole at the end, and on standard
+ * output it would run into the text report. */
+static int set_html(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    if (strcmp(arg, "-") == 0 || arg[0] == '\0') {
+        snprintf(err, errlen, "--html: want a file name: %s", arg[0] ? arg : "''");
+        return OPTIONS_ERR_USAGE;
+    }
+    o->html_path = arg;
+    return 0;
+}
+
 static int set_any_port(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->capture_only = o->capture_only ? o->capture_only : "--any-port";
@@ -302,6 +314,11 @@ static const struct option_row {
      .arg = "PATH",
      .set = set_sessions,
      .help = "write one JSON record per session to PATH ('-': stdout)"},
+    {.name = "html",
+     .arg = "PATH",
+     .set = set_html,
+     .help = "write the report as one self-contained HTML page to PATH\n"
+             "at the end (inline CSS and SVG, nothing fetched)"},
     {.name = "any-port",
      .set = set_any_port,
      .help = "look at all TCP: SMTP on any port is found by its\n"

@@ -25,6 +25,7 @@ struct options {
     const char *iface;         /* -i */
     const char *user;          /* -Z */
     const char *sessions_path; /* --sessions; "-" is standard output */
+    const char *html_path;     /* --html: the HTML report, written at the end */
     bool json;                 /* --json */
     bool any_port;             /* --any-port */
     int ndpi;                  /* --ndpi-all, --no-ndpi: a PIPELINE_NDPI_* value */

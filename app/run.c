@@ -1,10 +1,12 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "decompress.h"
 #include "failon.h"
 #include "hash.h"
+#include "html.h"
 #include "link.h"
 #include "live.h"
 #include "output.h"
@@ -42,6 +45,7 @@ struct run {
      * statistics line) take the next slots. */
     struct output *outputs[4];
     struct output *sessions; /* one of outputs, or NULL */
+    FILE *html;              /* --html: written once, at the end */
     struct records *rec;
     struct pipeline *pl; /* offline only; live, each worker has its own */
     struct periodic periodic;    /* --stats and --metrics */
@@ -256,6 +260,51 @@ static int open_capture(struct run *run)
     return APP_OK;
 }
 
+FILE *run_open_html(const char *path, const struct privdrop_target *drop)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (drop && drop->drop && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_uid != drop->uid && fchown(fd, drop->uid, (gid_t)-1) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+static int html_view(void *ctx, const struct aggregate *a, const struct aggregate_capture *cap,
+                     const struct findings *fi)
+{
+    return html_write_report(ctx, a, cap, fi);
+}
+
+int run_write_html(FILE *f, const char *path, struct records *rec, bool damaged)
+{
+    if (!f)
+        return APP_OK;
+    int rc = records_view(rec, damaged, html_view, f);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        fprintf(stderr, "smtptls: %s: %s\n", path, strerror(errno ? errno : EIO));
+        return APP_OUTPUT;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "smtptls: %s: out of memory (the page is not written)\n", path);
+        return APP_NOMEM;
+    }
+    return APP_OK;
+}
+
 /* Output files are opened before the drop, so that a directory only root
  * may write to works, and then given to the user the process becomes, so
  * that it can go on writing and reopen them after rotation. */
@@ -276,6 +325,10 @@ static int open_outputs(struct run *run)
             fprintf(stderr, "smtptls: %s: %s\n", o->stats_path, strerror(errno));
             return errno == ENOMEM ? APP_NOMEM : APP_OUTPUT;
         }
+    }
+    if (o->html_path && !(run->html = run_open_html(o->html_path, &run->drop))) {
+        fprintf(stderr, "smtptls: %s: %s\n", o->html_path, strerror(errno));
+        return errno == ENOMEM ? APP_NOMEM : APP_OUTPUT;
     }
     periodic_open(&run->periodic, o, run->outputs[1]);
     for (size_t i = 0; run->drop.drop && i < sizeof run->outputs / sizeof run->outputs[0]; i++) {
@@ -442,6 +495,8 @@ static void finish(struct run *run)
     community_id_free(run->ids.cid);
     pipeline_free(run->pl);
     records_free(run->rec);
+    if (run->html)
+        fclose(run->html); /* not written: the run ended before its report */
     for (size_t i = 0; i < sizeof run->outputs / sizeof run->outputs[0]; i++)
         output_close(run->outputs[i]); /* after a failure: errors were reported */
     capture_close(run->cap);
@@ -494,8 +549,14 @@ int run_main(const struct options *o)
         if (status == APP_OK)
             status = cst == CAPTURE_ERR_READ ? APP_DAMAGED : APP_INPUT;
     }
+    int html_status = run_write_html(run.html, o->html_path, run.rec, cst != CAPTURE_OK);
+    run.html = NULL;
     if (o->fail_on && records_view(run.rec, false, run_fail_on, (void *)o) > 0 && status == APP_OK)
         status = APP_FINDINGS;
+    if (html_status == APP_NOMEM)
+        status = APP_NOMEM;
+    else if (html_status != APP_OK)
+        output_failed = true;
     if (output_failed)
         status = APP_OUTPUT;
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -86,6 +86,11 @@ int run_fold(const struct options *o)
         fprintf(stderr, "smtptls: no randomness for the hash key: %s\n", strerror(errno));
         return APP_USAGE;
     }
+    FILE *html = NULL;
+    if (o->html_path && !(html = run_open_html(o->html_path, NULL))) {
+        fprintf(stderr, "smtptls: %s: %s\n", o->html_path, strerror(errno));
+        return errno == ENOMEM ? APP_NOMEM : APP_OUTPUT;
+    }
     progress_init(&fr.progress, stderr, o->quiet);
     periodic_open(&fr.periodic, o, NULL);
     struct fold_config fc = {
@@ -105,6 +110,8 @@ int run_fold(const struct options *o)
     if (!f) {
         fprintf(stderr, "smtptls: %s\n", err);
         periodic_close(&fr.periodic);
+        if (html)
+            fclose(html);
         return status_of(st);
     }
     struct records_config rc = {
@@ -129,6 +136,8 @@ int run_fold(const struct options *o)
     fr.rec = records_new(&rc);
     if (!fr.rec) {
         fputs("smtptls: out of memory\n", stderr);
+        if (html)
+            fclose(html);
         fold_close(f);
         periodic_close(&fr.periodic);
         return APP_NOMEM;
@@ -145,6 +154,9 @@ int run_fold(const struct options *o)
         fputs("smtptls: out of memory (the report is incomplete)\n", stderr);
         status = APP_NOMEM;
     }
+    int html_status = run_write_html(html, o->html_path, fr.rec, damaged);
+    if (html_status == APP_NOMEM || (html_status != APP_OK && status != APP_NOMEM))
+        status = html_status;
     if (o->fail_on && records_view(fr.rec, false, run_fail_on, (void *)o) > 0 &&
         status == APP_OK)
         status = APP_FINDINGS;

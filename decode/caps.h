@@ -142,6 +142,11 @@
  * counter cannot move to another series without seeming to reset). */
 #define LIMIT_METRICS_CIPHER_SERIES 32u
 
+/* HTML report (report/htmlb.h): the whole page, built in memory and written
+ * with one call. The tables list LIMIT_REPORT_ROWS rows and the timeline at
+ * most LIMIT_TIMELINE_BINS bins, about 2 KB each: a few MB at most. */
+#define LIMIT_HTML_REPORT (64u << 20)
+
 /* JSON output (report/jsonb.h). */
 #define LIMIT_JSON_RECORD (1u << 20)   /* one session record; the largest is ~16 KB (test_json) */
 #define LIMIT_JSON_SUMMARY (32u << 20) /* the summary: 65,536 cipher rows fit several times */

@@ -257,6 +257,7 @@ size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *o
         char buf[24];
         const char *name = tls_version_name((uint16_t)a->versions[i].key, buf, sizeof buf);
         snprintf(out[i].name, sizeof out[i].name, "%s", name ? name : "unknown");
+        out[i].version = (uint16_t)a->versions[i].key;
         out[i].count = a->versions[i].count;
     }
     if (n > 1)

@@ -88,6 +88,7 @@ int aggregate_ciphers(const struct aggregate *a, struct aggregate_cipher **out, 
 
 struct aggregate_version {
     char name[24];
+    uint16_t version; /* the number on the wire (tls_names.h) */
     uint64_t count;
 };
 size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap);

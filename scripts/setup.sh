@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config meson ninja-build libpcap-dev libndpi-dev libcm
       libssl-dev zlib1g-dev liblzma-dev libzstd-dev libjansson-dev python3 tcpdump tshark clang
       libclang-rt-14-dev xz-utils zstd bzip2
       iproute2 curl tcpreplay prometheus-node-exporter prometheus mandoc systemd logrotate
-      debhelper dpkg-dev fakeroot lintian"
+      debhelper dpkg-dev fakeroot lintian chromium"
 # Services that the test packages would start (node_exporter on :9100,
 # Prometheus on :9090): the tests run their own in network namespaces.
 SERVICES="prometheus-node-exporter prometheus"

@@ -129,6 +129,24 @@ static void test_report_options(void **state)
                            "leak is envelope-cleartext,auth-cleartext)");
 }
 
+/* --html: a file name; standard output is refused (the text report goes there). */
+static void test_html_option(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "-r", "a.pcap", "--html", "out/report.html", NULL);
+    assert_int_equal(p.rc, OPTIONS_OK);
+    assert_string_equal(p.o.html_path, "out/report.html");
+    done(&p);
+    parse(&p, "-r", "a.pcap", NULL);
+    assert_null(p.o.html_path);
+    done(&p);
+    parse(&p, "-r", "a.pcap", "--html", "-", NULL);
+    assert_usage_error(&p, "--html: want a file name: -");
+    parse(&p, "-r", "a.pcap", "--html=", NULL);
+    assert_usage_error(&p, "--html: want a file name: ''");
+}
+
 static void test_each_option(void **state)
 {
     (void)state;
@@ -454,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_missing),
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_parse_again),
+        cmocka_unit_test(test_html_option),
         cmocka_unit_test(test_usage_from_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
