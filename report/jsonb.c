@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define LEVEL_ARRAY 1u
 #define LEVEL_MEMBERS 2u
 #define JB_FIRST_SIZE 4096u /* a session record is 1-3 KB: one allocation */
@@ -96,38 +98,6 @@ static const uint8_t byte_class[256] = {
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 
-/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 if invalid
- * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3Fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
 /* The rest of a string from its first byte that is not copied as it is. */
 static void put_escaped_tail(struct jsonb *b, const unsigned char *p, size_t n)
 {
@@ -144,7 +114,8 @@ static void put_escaped_tail(struct jsonb *b, const unsigned char *p, size_t n)
         }
         unsigned char c = p[i];
         size_t k = 0;
-        if (byte_class[c] == C_UTF8 && (k = utf8_len(p + i, n - i)) > 0) {
+        uint32_t cp;
+        if (byte_class[c] == C_UTF8 && (k = utf8_decode(p + i, n - i, &cp)) > 0) {
             put(b, p + i, k);
             i += k;
         } else if (byte_class[c] == C_BACKSLASH) {
