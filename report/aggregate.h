@@ -93,18 +93,29 @@ struct aggregate_version {
 };
 size_t aggregate_versions(const struct aggregate *a, struct aggregate_version *out, size_t cap);
 
-/* What a fold (--from-sessions) read, for the summary's "records" object
- * and the text report's Records section. */
+/* What a fold (--from-sessions) read: the one list from which the struct,
+ * the summary's "records" object, the text report's Records lines and the
+ * HTML page's rows are generated, in this order.
+ *   X(field, JSON key, label, show)
+ * show: RECORDS_ALWAYS, RECORDS_NONZERO (a text line only when not zero), or
+ * RECORDS_SUM (the sum of the kinds after it: the text gives the kinds). */
+enum records_show { RECORDS_ALWAYS, RECORDS_NONZERO, RECORDS_SUM };
+#define RECORDS_COUNTER_LIST(X)                                                                    \
+    X(files, "files", "record files read", RECORDS_ALWAYS)                                         \
+    X(lines, "lines", "lines read", RECORDS_ALWAYS)                                                \
+    X(records, "taken", "records taken", RECORDS_ALWAYS)                                           \
+    X(filtered, "filtered", "records left out by the filters", RECORDS_NONZERO)                    \
+    X(bad, "bad", "lines that were no record (skipped)", RECORDS_SUM)                              \
+    X(not_json, "not_json", "lines not JSON or cut short (skipped)", RECORDS_NONZERO)              \
+    X(not_record, "not_record", "lines not a record (skipped)", RECORDS_NONZERO)                   \
+    X(too_long, "too_long", "lines too long (skipped)", RECORDS_NONZERO)                           \
+    X(unknown_keys, "unknown_keys", "records with keys this version does not know",                \
+      RECORDS_NONZERO)
+
 struct aggregate_records {
-    uint64_t files;        /* record files read */
-    uint64_t lines;        /* lines read */
-    uint64_t records;      /* records taken: read and passing the filters */
-    uint64_t filtered;     /* records read that a filter left out */
-    uint64_t bad;          /* lines that were no record: the sum of the kinds below */
-    uint64_t not_json;     /* not JSON, or a line cut short */
-    uint64_t not_record;   /* JSON, but not an object with a record's keys and values */
-    uint64_t too_long;     /* longer than LIMIT_JSON_RECORD */
-    uint64_t unknown_keys; /* records read with keys this version does not know */
+#define RECORDS_FIELD(field, key, label, show) uint64_t field;
+    RECORDS_COUNTER_LIST(RECORDS_FIELD)
+#undef RECORDS_FIELD
 };
 
 /* What the capture as a whole showed, for the summary: the counters of

@@ -476,25 +476,23 @@ static void capture_section(struct htmlb *b, const struct aggregate_capture *cap
               cap->damaged ? "false" : "true");
 }
 
+static void records_row(struct htmlb *b, const char *key, const char *label, uint64_t v,
+                        bool always)
+{
+    char k[64];
+    snprintf(k, sizeof k, "records.%s", key);
+    hb_printf(b, "<tr%s><td>", v || always ? "" : " class=\"zero\"");
+    hb_text(b, label);
+    hb_raw(b, "</td>");
+    html_td_u64(b, k, v);
+    hb_printf(b, "<td><code>%s</code></td></tr>", k);
+}
+
 /* A fold's (--from-sessions): what it read. Records carry no capture
  * counters: the summary has them null, and the page says so. */
 static void records_section(struct htmlb *b, const struct aggregate_capture *cap)
 {
     const struct aggregate_records *r = cap->records;
-    const struct {
-        const char *key, *label;
-        uint64_t v;
-    } rows[] = {
-        {"files", "record files read", r->files},
-        {"lines", "lines read", r->lines},
-        {"taken", "records taken", r->records},
-        {"filtered", "records left out by the filters", r->filtered},
-        {"bad", "lines that were no record (skipped)", r->bad},
-        {"not_json", "of them not JSON or cut short", r->not_json},
-        {"not_record", "of them not a record", r->not_record},
-        {"too_long", "of them too long", r->too_long},
-        {"unknown_keys", "records with keys this version does not know", r->unknown_keys},
-    };
     html_section(b, "capture", "The records: can they be trusted?");
     if (cap->damaged)
         hb_raw(b, "<p class=\"warn\">Some lines were no record, or a file could not be read "
@@ -503,15 +501,10 @@ static void records_section(struct htmlb *b, const struct aggregate_capture *cap
               "gaps, drops) are the sensors' and are not in the records.</p>"
               "<div class=\"scroll\"><table><tr><th>records</th><th class=\"n\">value</th>"
               "<th>summary key</th></tr>");
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        char k[64];
-        snprintf(k, sizeof k, "records.%s", rows[i].key);
-        hb_printf(b, "<tr%s><td>", rows[i].v || i < 3 ? "" : " class=\"zero\"");
-        hb_text(b, rows[i].label);
-        hb_raw(b, "</td>");
-        html_td_u64(b, k, rows[i].v);
-        hb_printf(b, "<td><code>%s</code></td></tr>", k);
-    }
+#define RECORDS_ROW(field, key, label, show)                                                       \
+    records_row(b, key, label, r->field, (show) == RECORDS_ALWAYS);
+    RECORDS_COUNTER_LIST(RECORDS_ROW)
+#undef RECORDS_ROW
     hb_printf(b,
               "<tr><td>read to its end</td><td class=\"n\" data-k=\"records.complete\">%s</td>"
               "<td><code>records.complete</code></td></tr></table></div></section>",

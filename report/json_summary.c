@@ -359,15 +359,9 @@ static void records(struct jsonb *b, const struct aggregate_records *r, bool dam
     jb_null(b, "capture");
     jb_wrap(b, 1);
     jb_open_object(b, "records");
-    jb_u64(b, "files", r->files);
-    jb_u64(b, "lines", r->lines);
-    jb_u64(b, "taken", r->records);
-    jb_u64(b, "filtered", r->filtered);
-    jb_u64(b, "bad", r->bad);
-    jb_u64(b, "not_json", r->not_json);
-    jb_u64(b, "not_record", r->not_record);
-    jb_u64(b, "too_long", r->too_long);
-    jb_u64(b, "unknown_keys", r->unknown_keys);
+#define RECORDS_MEMBER(field, key, label, show) jb_u64(b, key, r->field);
+    RECORDS_COUNTER_LIST(RECORDS_MEMBER)
+#undef RECORDS_MEMBER
     jb_bool(b, "complete", !damaged);
     jb_close(b);
 }

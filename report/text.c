@@ -3,9 +3,7 @@
 #include "text.h"
 
 #include <inttypes.h>
-#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "format.h"
 #include "textout.h"
@@ -82,34 +80,17 @@ static void capture_section(struct tline *l, const struct aggregate_capture *cap
 /* A fold's: what it read (records carry no capture counters). */
 static void records_section(struct tline *l, const struct aggregate_records *r)
 {
-    static const struct {
-        size_t offset;
-        const char *label;
-        bool always;
-    } rows[] = {
-        {offsetof(struct aggregate_records, files), "record files read", true},
-        {offsetof(struct aggregate_records, lines), "lines read", true},
-        {offsetof(struct aggregate_records, records), "records taken", true},
-        {offsetof(struct aggregate_records, filtered), "records left out by the filters", false},
-        {offsetof(struct aggregate_records, not_json), "lines not JSON or cut short (skipped)",
-         false},
-        {offsetof(struct aggregate_records, not_record), "lines not a record (skipped)", false},
-        {offsetof(struct aggregate_records, too_long), "lines too long (skipped)", false},
-        {offsetof(struct aggregate_records, unknown_keys),
-         "records with keys this version does not know", false},
-    };
     tl_end(l);
     tl_put(l, "Records (--from-sessions; the capture counters are the sensors', not in records)");
     tl_end(l);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        uint64_t v;
-        memcpy(&v, (const char *)r + rows[i].offset, sizeof v);
-        if (v || rows[i].always) {
-            tl_printf(l, "%8" PRIu64 " ", v);
-            tl_tail(l, rows[i].label);
-            tl_end(l);
-        }
+#define RECORDS_LINE(field, key, label, show)                                                      \
+    if ((show) == RECORDS_ALWAYS || ((show) == RECORDS_NONZERO && r->field)) {                     \
+        tl_printf(l, "%8" PRIu64 " ", r->field);                                                   \
+        tl_tail(l, label);                                                                         \
+        tl_end(l);                                                                                 \
     }
+    RECORDS_COUNTER_LIST(RECORDS_LINE)
+#undef RECORDS_LINE
 }
 
 /* Sensor, version, inputs, span, home net. */
